@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The `ekya` command: continuous learning of video-analytics models on an edge server.
+public struct EkyaCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ekya",
+        abstract: "Ekya: keep edge video-analytics models accurate under data drift by scheduling retraining "
+            + "and inference together.",
+        subcommands: [SimulateCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}
+
+/// `ekya bench …`: benchmarks that print ratios against a baseline measured in the same run.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (medians and ratios measured in the same run).",
+        subcommands: [BenchSchedulerCommand.self]
+    )
+}

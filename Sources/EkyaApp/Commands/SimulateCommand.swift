@@ -1,0 +1,155 @@
+import ArgumentParser
+import EkyaCore
+import EkyaSimulation
+import Foundation
+
+/// `ekya simulate`: replay a profile trace under several schedulers, devices and stream counts.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Replay a retraining-profile trace under several schedulers (virtual time, never sleeps).",
+        discussion: """
+            Schedulers: \(SchedulerSpec.knownNamesDescription).
+              thief           Ekya's thief scheduler (paper Alg. 1+2).
+              thief-sco       the authors' research-code variant (3 iterations, full line search).
+              optimal         exact dynamic programme over streams × quanta (+ first-fit placement).
+              uniform:C:X     fixed configuration C, X % of each stream's share for inference.
+              inference-only  never retrain.
+            Re-allocation policies (--policy): paper, code-system, code-simulator, own-stream.
+            Without --trace the embedded Cityscapes micro-profiler table of the Ekya authors is used.
+            """
+    )
+
+    @Option(help: "Trace CSV: the authors' micro-profiler table or the canonical format (docs/trace-format.md).")
+    var trace: String?
+
+    @Option(help: "Comma-separated stream names (default: all streams of the trace, in order).")
+    var streamNames: String?
+
+    @Option(help: "Comma-separated stream counts; count k uses the first k names (default: all names).")
+    var streamCounts: String?
+
+    @Option(help: "Comma-separated device (GPU) counts.")
+    var gpus: String = "1,2,4,8"
+
+    @Option(help: "Comma-separated scheduler names.")
+    var schedulers: String = "thief,thief-sco,optimal,uniform:hp5-15:50,uniform:hp0-5:30,inference-only"
+
+    @Option(help: "Comma-separated windows to replay (default: all windows of the trace).")
+    var windows: String?
+
+    @Option(help: "Retraining window length T in seconds.")
+    var window: Int = 200
+
+    @Option(help: "Labelling delay d in seconds before retraining can start.")
+    var delay: Double = 2
+
+    @Option(help: "Allocation quantum Δ as a fraction of one device.")
+    var delta: Double = 0.1
+
+    @Option(help: "What schedulers plan with: oracle (actual values) or predicted (micro-profiler predictions).")
+    var profiles: String = "oracle"
+
+    @Option(help: "Re-allocation when a retraining job finishes: paper, code-system, code-simulator, own-stream.")
+    var policy: String = "paper"
+
+    @Option(help: "Device model: devices (jobs placed per device) or pooled (one pool of G).")
+    var placement: String = "devices"
+
+    @Option(help: "Inference subsampling profile CSV (default: the embedded Ekya profile).")
+    var subsampling: String?
+
+    @Option(help: "Column of the subsampling profile to use.")
+    var subsamplingColumn: String = "c1"
+
+    @Option(help: "Inference share that processes every frame (0.25 device for ResNet18 in Ekya).")
+    var fullRateShare: Double = 0.25
+
+    @Option(help: "Paper's a_MIN: smallest acceptable inference accuracy (0 disables it).")
+    var minAccuracy: Double = 0
+
+    @Option(help: "Write one row per scheduler × streams × gpus × window to this CSV file.")
+    var csv: String?
+
+    @Option(help: "Write an SVG plot (accuracy vs streams, one panel per device count) to this file.")
+    var plot: String?
+
+    @Flag(help: "Print the summary as JSON instead of a table.")
+    var json: Bool = false
+
+    func validate() throws {
+        guard window > 0 else { throw ValidationError("--window must be a positive number of seconds") }
+        guard delay >= 0, delay < Double(window) else { throw ValidationError("--delay must be in [0, --window)") }
+        guard ProfileSource(rawValue: profiles) != nil else {
+            throw ValidationError("--profiles must be 'oracle' or 'predicted', not '\(profiles)'")
+        }
+        guard Capacity.Packing(rawValue: placement) != nil else {
+            throw ValidationError("--placement must be 'devices' or 'pooled', not '\(placement)'")
+        }
+        guard (0...1).contains(minAccuracy) else { throw ValidationError("--min-accuracy must be in 0...1") }
+    }
+
+    func run() throws {
+        let traceName = trace ?? "embedded:cityscapes_microprofile_dev.csv"
+        let text = try trace.map(FileIO.read) ?? FileIO.resource("cityscapes_microprofile_dev", extension: "csv")
+        let parsedTrace = try TraceFormat.parse(text, file: traceName)
+        let scaling = try loadScaling()
+        let settings = SimulationSettings(
+            timing: try WindowTiming(length: window, labellingDelay: delay),
+            quantum: delta,
+            packing: Capacity.Packing(rawValue: placement) ?? .devices,
+            scaling: scaling,
+            policy: try ReallocationPolicy(name: policy),
+            profiles: ProfileSource(rawValue: profiles) ?? .oracle,
+            minimumAccuracy: minAccuracy
+        )
+        _ = try Capacity(devices: 1, quantum: delta)
+        let experiment = Experiment(
+            trace: parsedTrace,
+            traceName: traceName,
+            streamNames: try streamNames.map { try Self.list($0, option: "--stream-names") },
+            streamCounts: try streamCounts.map { try Self.integers($0, option: "--stream-counts") },
+            devices: try Self.integers(gpus, option: "--gpus"),
+            windows: try windows.map { try Self.integers($0, option: "--windows") },
+            settings: settings
+        )
+        let chosen = try Self.list(schedulers, option: "--schedulers").map { try SchedulerSpec.make($0) }
+        let clock = ContinuousClock()
+        let origin = clock.now
+        let rows = try experiment.run(schedulers: chosen) {
+            let elapsed = origin.duration(to: clock.now)
+            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        }
+        let summary = ExperimentSummary(rows: rows)
+        if let csv { try FileIO.writeAtomically(Report.csv(rows), to: csv) }
+        if let plot {
+            try FileIO.writeAtomically(Report.svg(summary, title: "Ekya simulation — \(traceName)"), to: plot)
+        }
+        print(json ? Report.json(summary) : Report.table(summary, rows: rows))
+    }
+
+    private func loadScaling() throws -> InferenceScaling {
+        guard subsampling != nil || subsamplingColumn != "c1" || fullRateShare != 0.25 else {
+            return .ekyaDefault
+        }
+        let name = subsampling ?? "embedded:inference_subsampling_profile.csv"
+        let text =
+            try subsampling.map(FileIO.read) ?? FileIO.resource("inference_subsampling_profile", extension: "csv")
+        return try SubsamplingProfile.parse(text, file: name, column: subsamplingColumn, fullRateShare: fullRateShare)
+    }
+
+    static func list(_ text: String, option: String) throws -> [String] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !items.isEmpty else { throw ValidationError("\(option) needs at least one value") }
+        return items
+    }
+
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        try list(text, option: option).map { item in
+            guard let value = Int(item), value > 0 else {
+                throw ValidationError("\(option): '\(item)' is not a positive integer")
+            }
+            return value
+        }
+    }
+}

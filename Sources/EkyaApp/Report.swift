@@ -1,0 +1,156 @@
+import EkyaSimulation
+import Foundation
+
+/// Renders experiment results as CSV, a console table, JSON and an SVG line plot.
+enum Report {
+    static func csv(_ rows: [ExperimentRow]) -> String {
+        var lines = ["scheduler,streams,gpus,window,mean_accuracy,decision_ms"]
+        for row in rows {
+            lines.append(
+                "\(row.scheduler),\(row.streams),\(row.gpus),\(row.window),"
+                    + "\(String(format: "%.6f", row.meanAccuracy)),\(String(format: "%.3f", row.decisionMilliseconds))"
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func table(_ summary: ExperimentSummary, rows: [ExperimentRow]) -> String {
+        let headers = ["streams", "gpus"] + summary.schedulers
+        var body: [[String]] = []
+        for cell in summary.cells {
+            var line = [String(cell.streams), String(cell.gpus)]
+            for scheduler in summary.schedulers {
+                line.append(summary.accuracy[scheduler]?[cell].map { String(format: "%.1f", $0 * 100) } ?? "-")
+            }
+            body.append(line)
+        }
+        body.append(["mean", ""] + summary.schedulers.map { String(format: "%.1f", summary.average($0) * 100) })
+        let widths = headers.indices.map { column in
+            max(headers[column].count, body.map { $0[column].count }.max() ?? 0)
+        }
+        func render(_ fields: [String]) -> String {
+            fields.enumerated().map { index, field in
+                String(repeating: " ", count: widths[index] - field.count) + field
+            }.joined(separator: "  ")
+        }
+        var lines = ["Mean accuracy (%) over windows", render(headers)]
+        lines += body.map(render)
+        let lost = rows.filter { $0.placementLoss > 1e-9 }
+        if !lost.isEmpty {
+            let worst = lost.map(\.placementLoss).max() ?? 0
+            lines.append(
+                "note: device placement lost accuracy in \(lost.count) window plan(s) (worst \(String(format: "%.2f", worst * 100)) points)"
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ summary: ExperimentSummary) -> String {
+        var cells: [String] = []
+        for cell in summary.cells {
+            let values = summary.schedulers.map { scheduler in
+                "\"\(scheduler)\": \(String(format: "%.6f", summary.accuracy[scheduler]?[cell] ?? 0))"
+            }
+            cells.append("{\"streams\": \(cell.streams), \"gpus\": \(cell.gpus), \(values.joined(separator: ", "))}")
+        }
+        let averages = summary.schedulers.map { "\"\($0)\": \(String(format: "%.6f", summary.average($0)))" }
+        return "{\"cells\": [\(cells.joined(separator: ", "))], \"mean\": {\(averages.joined(separator: ", "))}}"
+    }
+
+    /// One panel per device count, accuracy (%) against stream count, one line per scheduler.
+    ///
+    /// With a single stream count, one panel with accuracy against device count.
+    static func svg(_ summary: ExperimentSummary, title: String) -> String {
+        let streamCounts = Array(Set(summary.cells.map(\.streams))).sorted()
+        let gpuCounts = Array(Set(summary.cells.map(\.gpus))).sorted()
+        let byDevices = streamCounts.count == 1
+        let panels: [(label: String, xs: [Int], value: (String, Int) -> Double?)] =
+            byDevices
+            ? [
+                (
+                    "\(streamCounts[0]) streams", gpuCounts,
+                    { summary.accuracy[$0]?[ExperimentSummary.Cell(streams: streamCounts[0], gpus: $1)] }
+                )
+            ]
+            : gpuCounts.map { gpus in
+                (
+                    "\(gpus) GPU\(gpus == 1 ? "" : "s")", streamCounts,
+                    { summary.accuracy[$0]?[ExperimentSummary.Cell(streams: $1, gpus: gpus)] }
+                )
+            }
+        let palette = [
+            "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+        ]
+        let panelWidth = 300.0
+        let panelHeight = 240.0
+        let left = 50.0
+        let top = 50.0
+        let width = left + Double(panels.count) * (panelWidth + 30) + 200
+        let height = top + panelHeight + 70
+        let values = summary.accuracy.values.flatMap(\.values)
+        let low = max(0, ((values.min() ?? 0) * 100 / 10).rounded(.down) * 10)
+        let high = min(100, ((values.max() ?? 1) * 100 / 10).rounded(.up) * 10)
+        let span = max(high - low, 10)
+        var svg = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">",
+            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(escape(title))</text>",
+        ]
+        for (panelIndex, panel) in panels.enumerated() {
+            let x0 = left + Double(panelIndex) * (panelWidth + 30)
+            let xs = panel.xs
+            func px(_ index: Int) -> Double {
+                xs.count == 1 ? x0 + panelWidth / 2 : x0 + Double(index) / Double(xs.count - 1) * panelWidth
+            }
+            func py(_ accuracy: Double) -> Double { top + panelHeight - (accuracy * 100 - low) / span * panelHeight }
+            svg.append(
+                "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>"
+            )
+            svg.append("<text x=\"\(x0 + 5)\" y=\"\(top - 6)\">\(escape(panel.label))</text>")
+            for tick in stride(from: low, through: high, by: 10) {
+                let y = top + panelHeight - (tick - low) / span * panelHeight
+                svg.append(
+                    "<line x1=\"\(x0)\" y1=\"\(y)\" x2=\"\(x0 + panelWidth)\" y2=\"\(y)\" stroke=\"#eee\"/>"
+                        + "<text x=\"\(x0 - 30)\" y=\"\(y + 4)\">\(Int(tick))</text>"
+                )
+            }
+            for (index, x) in xs.enumerated() {
+                svg.append("<text x=\"\(px(index) - 4)\" y=\"\(top + panelHeight + 16)\">\(x)</text>")
+            }
+            svg.append(
+                "<text x=\"\(x0 + panelWidth / 2 - 30)\" y=\"\(top + panelHeight + 34)\">\(byDevices ? "GPUs" : "streams")</text>"
+            )
+            for (schedulerIndex, scheduler) in summary.schedulers.enumerated() {
+                let color = palette[schedulerIndex % palette.count]
+                let points = xs.enumerated().compactMap { index, x in
+                    panel.value(scheduler, x).map { "\(px(index)),\(py($0))" }
+                }
+                svg.append(
+                    "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
+                )
+                for point in points {
+                    let parts = point.split(separator: ",")
+                    svg.append("<circle cx=\"\(parts[0])\" cy=\"\(parts[1])\" r=\"3\" fill=\"\(color)\"/>")
+                }
+            }
+        }
+        let legendX = left + Double(panels.count) * (panelWidth + 30)
+        for (index, scheduler) in summary.schedulers.enumerated() {
+            let y = top + 10 + Double(index) * 18
+            svg.append(
+                "<line x1=\"\(legendX)\" y1=\"\(y)\" x2=\"\(legendX + 20)\" y2=\"\(y)\" stroke=\"\(palette[index % palette.count])\" "
+                    + "stroke-width=\"3\"/><text x=\"\(legendX + 26)\" y=\"\(y + 4)\">\(escape(scheduler))</text>"
+            )
+        }
+        svg.append(
+            "<text x=\"\(left)\" y=\"\(height - 8)\" fill=\"#555\">mean accuracy (%) over windows</text></svg>"
+        )
+        return svg.joined(separator: "\n") + "\n"
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

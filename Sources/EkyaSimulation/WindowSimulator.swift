@@ -1,0 +1,250 @@
+import EkyaCore
+
+/// Which numbers a scheduler plans with; the outcome is always scored with the actual values.
+public enum ProfileSource: String, Sendable, CaseIterable {
+    /// Plan with what full retraining really reached and cost (an oracle).
+    case oracle
+    /// Plan with the micro-profiler's predictions.
+    case predicted
+}
+
+/// Settings shared by every simulated window.
+public struct SimulationSettings: Sendable {
+    public var timing: WindowTiming
+    public var quantum: Double
+    public var packing: Capacity.Packing
+    public var scaling: InferenceScaling
+    public var policy: ReallocationPolicy
+    public var profiles: ProfileSource
+    public var minimumAccuracy: Double
+
+    public init(
+        timing: WindowTiming,
+        quantum: Double = 0.1,
+        packing: Capacity.Packing = .devices,
+        scaling: InferenceScaling = .ekyaDefault,
+        policy: ReallocationPolicy = .paper,
+        profiles: ProfileSource = .oracle,
+        minimumAccuracy: Double = 0
+    ) {
+        self.timing = timing
+        self.quantum = quantum
+        self.packing = packing
+        self.scaling = scaling
+        self.policy = policy
+        self.profiles = profiles
+        self.minimumAccuracy = minimumAccuracy
+    }
+}
+
+/// The result of one scheduler on one window.
+public struct WindowResult: Sendable, Equatable {
+    public var window: Int
+    public var meanAccuracy: Double
+    public var streamAccuracies: [Double]
+    /// What the scheduler expected at the window start (mean over streams).
+    public var plannedAccuracy: Double
+    public var placementLoss: Double
+    public var completions: [WindowEngine.Completion]
+    /// Every allocation the window ran with: total and per-job shares (for capacity checks).
+    public var allocations: [[StreamPlan]]
+    /// The plan made at the window start.
+    public var initialPlan: Plan
+    /// Wall time of the decision at the window start, by the caller's stopwatch.
+    public var decisionMilliseconds: Double
+}
+
+/// Simulates one retraining window: plans with the chosen profiles, plays the outcome with the actual ones.
+///
+/// The scheduler sees only ``PlanningProblem``s built from planned numbers and, at re-planning moments,
+/// the work done so far; actual end accuracies and costs stay inside this type.
+public struct WindowSimulator: Sendable {
+    public var settings: SimulationSettings
+    public var devices: Int
+
+    public init(settings: SimulationSettings, devices: Int) {
+        self.settings = settings
+        self.devices = devices
+    }
+
+    private func planned(_ configuration: ConfigurationProfile) -> RetrainingOutcome {
+        switch settings.profiles {
+        case .oracle: configuration.actual
+        case .predicted: configuration.predicted ?? configuration.actual
+        }
+    }
+
+    /// Runs `scheduler` on one window of `profiles` (one per stream).
+    public func simulate(
+        window: Int,
+        profiles: [StreamWindowProfile],
+        scheduler: any Scheduler,
+        stopwatch: () -> Double = { 0 }
+    ) throws(EkyaError) -> WindowResult {
+        let capacity = try Capacity(devices: devices, quantum: settings.quantum, packing: settings.packing)
+        let engine = WindowEngine(
+            timing: settings.timing,
+            capacity: capacity,
+            scaling: settings.scaling,
+            policy: settings.policy
+        )
+        // Options each stream may plan with, and the configuration index behind each.
+        var optionIndex: [[Int]] = []
+        for profile in profiles {
+            optionIndex.append(
+                profile.configurations.indices.filter {
+                    planned(profile.configurations[$0]).endAccuracy > profile.startAccuracy
+                }
+            )
+        }
+
+        func problem(at time: Double, states: [WindowEngine.StreamState]?) -> PlanningProblem {
+            var streams: [PlanningStream] = []
+            for (index, profile) in profiles.enumerated() {
+                guard let state = states?[index] else {
+                    streams.append(
+                        PlanningStream(
+                            id: profile.stream,
+                            currentAccuracy: profile.startAccuracy,
+                            options: optionIndex[index].map { configuration in
+                                let plan = planned(profile.configurations[configuration])
+                                return PlanningOption(
+                                    name: profile.configurations[configuration].name,
+                                    endAccuracy: plan.endAccuracy,
+                                    cost: plan.gpuSeconds
+                                )
+                            }
+                        )
+                    )
+                    continue
+                }
+                if let job = state.job {
+                    // A running job: planned remaining = planned cost − work observed so far.
+                    let configuration = profile.configurations[job.option]
+                    let done =
+                        configuration.actual.gpuSeconds - engine.remaining(of: job, share: state.training, at: time)
+                    let plan = planned(configuration)
+                    streams.append(
+                        PlanningStream(
+                            id: profile.stream,
+                            currentAccuracy: state.base,
+                            options: [
+                                PlanningOption(
+                                    name: configuration.name,
+                                    endAccuracy: plan.endAccuracy,
+                                    cost: max(plan.gpuSeconds - done, 0.01 * plan.gpuSeconds, 1e-6)
+                                )
+                            ],
+                            isRunning: true
+                        )
+                    )
+                } else if state.hasFinished {
+                    streams.append(PlanningStream(id: profile.stream, currentAccuracy: state.base, options: []))
+                } else {
+                    streams.append(
+                        PlanningStream(
+                            id: profile.stream,
+                            currentAccuracy: state.base,
+                            options: optionIndex[index].map { configuration in
+                                let plan = planned(profile.configurations[configuration])
+                                return PlanningOption(
+                                    name: profile.configurations[configuration].name,
+                                    endAccuracy: plan.endAccuracy,
+                                    cost: plan.gpuSeconds
+                                )
+                            }
+                        )
+                    )
+                }
+            }
+            return PlanningProblem(
+                streams: streams,
+                capacity: capacity,
+                timing: settings.timing,
+                now: time,
+                scaling: settings.scaling,
+                minimumAccuracy: settings.minimumAccuracy
+            )
+        }
+
+        /// Turns a plan into engine states; running jobs continue, new ones start at `time`.
+        func states(
+            for plan: Plan,
+            problem: PlanningProblem,
+            previous: [WindowEngine.StreamState]?,
+            at time: Double
+        ) -> [WindowEngine.StreamState] {
+            profiles.indices.map { index in
+                let decision = plan.streams[index]
+                let old = previous?[index]
+                if let old, let job = old.job {
+                    // The running configuration is the stream's only option.
+                    let keeps = decision.option != nil
+                    return WindowEngine.StreamState(
+                        base: old.base,
+                        job: job,
+                        inference: decision.inference,
+                        training: keeps ? decision.training : 0,
+                        hasFinished: false
+                    )
+                }
+                let base = old?.base ?? profiles[index].startAccuracy
+                let finished = old?.hasFinished ?? false
+                guard let choice = decision.option, decision.training > 0, !finished else {
+                    return WindowEngine.StreamState(
+                        base: base,
+                        job: nil,
+                        inference: decision.inference,
+                        training: 0,
+                        hasFinished: finished
+                    )
+                }
+                let configurationIndex = optionIndex[index][choice]
+                let actual = profiles[index].configurations[configurationIndex].actual
+                return WindowEngine.StreamState(
+                    base: base,
+                    job: WindowEngine.Job(
+                        option: configurationIndex,
+                        endAccuracy: actual.endAccuracy,
+                        remaining: actual.gpuSeconds,
+                        anchor: time
+                    ),
+                    inference: decision.inference,
+                    training: decision.training,
+                    hasFinished: false
+                )
+            }
+        }
+
+        let initialProblem = problem(at: 0, states: nil)
+        let started = stopwatch()
+        let initialPlan = scheduler.plan(initialProblem)
+        let decisionMilliseconds = stopwatch() - started
+        let initialStates = states(for: initialPlan, problem: initialProblem, previous: nil, at: 0)
+        var allocations: [[StreamPlan]] = []
+        let outcome = engine.run(
+            initialStates,
+            replan: { time, current in
+                let replanProblem = problem(at: time, states: current)
+                let plan = scheduler.plan(replanProblem)
+                return states(for: plan, problem: replanProblem, previous: current, at: time)
+            },
+            observe: { _, current in
+                allocations.append(
+                    current.map { StreamPlan(inference: $0.inference, training: $0.training, option: $0.job?.option) }
+                )
+            }
+        )
+        return WindowResult(
+            window: window,
+            meanAccuracy: outcome.meanAccuracy,
+            streamAccuracies: outcome.meanAccuracies,
+            plannedAccuracy: initialPlan.estimatedAccuracy,
+            placementLoss: initialPlan.placementLoss,
+            completions: outcome.completions,
+            allocations: allocations,
+            initialPlan: initialPlan,
+            decisionMilliseconds: decisionMilliseconds
+        )
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+import EkyaApp
+
+@main
+struct Main {
+    static func main() async {
+        await EkyaCommand.main()
+    }
+}
