@@ -64,6 +64,14 @@ var targets: [Target] = [
 // MARK: ML backend (libtorch behind a C header) — targets are appended below.
 // (ML-BACKEND-TARGETS)
 
+// MARK: Drifting camera streams from real images (Fashion-MNIST), teachers, user datasets.
+// (DATA-TARGETS)
+targets += [
+    // zlib (gunzip of IDX files) and stb_image (PNG/JPEG decoding) behind a small C header.
+    .target(
+        name: "CEkyaCodecs",
+        linkerSettings: [.linkedLibrary("z")]
+
 let package = Package(
     name: "Ekya",
     platforms: [.macOS(.v15)],
