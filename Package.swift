@@ -71,6 +71,18 @@ targets += [
     .target(
         name: "CEkyaCodecs",
         linkerSettings: [.linkedLibrary("z")]
+    ),
+    .target(
+        name: "EkyaData",
+        dependencies: ["CEkyaCodecs"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaDataTests",
+        dependencies: ["EkyaData", "CEkyaCodecs"],
+        swiftSettings: strictSettings
+    ),
+]
 
 let package = Package(
     name: "Ekya",
