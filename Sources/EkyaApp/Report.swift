@@ -35,6 +35,16 @@ enum Report {
         }
         var lines = ["Mean accuracy (%) over windows", render(headers)]
         lines += body.map(render)
+        let reference = ExperimentSummary.bestUniform
+        if summary.accuracy[reference] != nil {
+            let margins = summary.schedulers.filter { $0 != reference && !$0.hasPrefix("uniform:") }.compactMap {
+                scheduler in
+                summary.worstMargin(of: scheduler, over: reference).map {
+                    "\(scheduler) \(String(format: "%+.1f", $0 * 100))"
+                }
+            }
+            lines.append("worst cell vs best-uniform (points): " + margins.joined(separator: ", "))
+        }
         let lost = rows.filter { $0.placementLoss > 1e-9 }
         if !lost.isEmpty {
             let worst = lost.map(\.placementLoss).max() ?? 0

@@ -145,6 +145,36 @@ public struct ExperimentSummary: Sendable {
         self.accuracy = sums.mapValues { $0.mapValues { $0.0 / Double($0.1) } }
     }
 
+    /// Name of the derived series holding, per cell, the best of all `uniform:` baselines.
+    public static let bestUniform = "best-uniform"
+
+    /// Adds the ``bestUniform`` series (per-cell maximum over `uniform:` schedulers) when there are at
+    /// least two uniform baselines; with more than `keepAtMost` of them, their own series are dropped.
+    public func addingBestUniform(keepAtMost: Int = 4) -> ExperimentSummary {
+        let uniform = schedulers.filter { $0.hasPrefix("uniform:") }
+        guard uniform.count >= 2 else { return self }
+        var copy = self
+        var best: [Cell: Double] = [:]
+        for cell in cells {
+            best[cell] = uniform.compactMap { accuracy[$0]?[cell] }.max()
+        }
+        copy.accuracy[Self.bestUniform] = best
+        if uniform.count > keepAtMost {
+            copy.schedulers = schedulers.filter { !$0.hasPrefix("uniform:") }
+        }
+        copy.schedulers.append(Self.bestUniform)
+        return copy
+    }
+
+    /// Per scheduler, the smallest margin (accuracy, can be negative) over `reference` across cells.
+    public func worstMargin(of scheduler: String, over reference: String) -> Double? {
+        let margins = cells.compactMap { cell -> Double? in
+            guard let value = accuracy[scheduler]?[cell], let base = accuracy[reference]?[cell] else { return nil }
+            return value - base
+        }
+        return margins.min()
+    }
+
     /// Mean of a scheduler's cell accuracies.
     public func average(_ scheduler: String) -> Double {
         let values = cells.compactMap { accuracy[scheduler]?[$0] }

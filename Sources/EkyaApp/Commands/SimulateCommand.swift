@@ -14,6 +14,7 @@ struct SimulateCommand: ParsableCommand {
               thief-sco       the authors' research-code variant (3 iterations, full line search).
               optimal         exact dynamic programme over streams × quanta (+ first-fit placement).
               uniform:C:X     fixed configuration C, X % of each stream's share for inference.
+              uniform-grid    every configuration of the trace at 30, 50 and 90 % (shown as best-uniform).
               inference-only  never retrain.
             Re-allocation policies (--policy): paper, code-system, code-simulator, own-stream.
             Without --trace the embedded Cityscapes micro-profiler table of the Ekya authors is used.
@@ -113,14 +114,26 @@ struct SimulateCommand: ParsableCommand {
             windows: try windows.map { try Self.integers($0, option: "--windows") },
             settings: settings
         )
-        let chosen = try Self.list(schedulers, option: "--schedulers").map { try SchedulerSpec.make($0) }
+        let chosen = try Self.list(schedulers, option: "--schedulers").flatMap { name -> [any Scheduler] in
+            guard name == "uniform-grid" else { return [try SchedulerSpec.make(name)] }
+            // Every configuration of the trace at 30 / 50 / 90 % inference.
+            var names: [String] = []
+            for profile in parsedTrace.profiles {
+                for configuration in profile.configurations where !names.contains(configuration.name) {
+                    names.append(configuration.name)
+                }
+            }
+            return names.flatMap { configuration in
+                [30.0, 50, 90].map { UniformScheduler(configuration: configuration, inferenceFraction: $0 / 100) }
+            }
+        }
         let clock = ContinuousClock()
         let origin = clock.now
         let rows = try experiment.run(schedulers: chosen) {
             let elapsed = origin.duration(to: clock.now)
             return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         }
-        let summary = ExperimentSummary(rows: rows)
+        let summary = ExperimentSummary(rows: rows).addingBestUniform()
         if let csv { try FileIO.writeAtomically(Report.csv(rows), to: csv) }
         if let plot {
             try FileIO.writeAtomically(Report.svg(summary, title: "Ekya simulation — \(traceName)"), to: plot)

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+
+/// Runs the built `ekya` binary and checks its output and exit status.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    static var executable: URL {
+        // The test bundle sits next to the products of the same build.
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return bundle.appendingPathComponent("ekya")
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Suite(.timeLimit(.minutes(2))) struct SimulateCLITests {
+    static let header =
+        "city,task_id,hp_id,epochs,accuracy_pred,runtime_pred,accuracy_actual,runtime_actual,"
+        + "default_inference_acc_pred,default_inference_acc_actual"
+
+    @Test func simulatesTheEmbeddedTraceAndWritesCSVAndPlot() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let csv = directory.appendingPathComponent("out.csv").path
+        let svg = directory.appendingPathComponent("out.svg").path
+        let result = try CLI.run([
+            "simulate", "--stream-names", "zurich,aachen,bochum", "--stream-counts", "2,3", "--gpus", "1,2",
+            "--schedulers", "thief,optimal,uniform:hp5-15:50,inference-only", "--csv", csv, "--plot", svg,
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("streams  gpus  thief  optimal"))
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "scheduler,streams,gpus,window,mean_accuracy,decision_ms")
+        // 4 schedulers × 2 stream counts × 2 device counts × 3 windows
+        #expect(rows.count == 1 + 4 * 2 * 2 * 3)
+        let plot = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(plot.hasPrefix("<svg"))
+        #expect(plot.contains("polyline"))
+    }
+
+    @Test(arguments: [
+        (["--stream-names", "zurich,paris"], "stream(s) paris not in"),
+        (["--schedulers", "thief,fastest"], "unknown scheduler 'fastest'"),
+        (["--schedulers", "uniform:hp5-15"], "expected uniform:<config>:<inference%>"),
+        (["--gpus", "0"], "'0' is not a positive integer"),
+        (["--delta", "0.3"], "quantum Δ = 0.3"),
+        (["--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
+        (["--profiles", "psychic"], "--profiles must be 'oracle' or 'predicted'"),
+        (["--trace", "/nonexistent/trace.csv"], "cannot read '/nonexistent/trace.csv': no such file"),
+        (["--stream-counts", "9"], "stream count 9 must be between 1 and the 6 stream names given"),
+    ])
+    func badOptionsFailWithAClearMessage(arguments: [String], message: String) throws {
+        let result = try CLI.run(["simulate", "--gpus", "1"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+    }
+
+    @Test(arguments: [
+        ("zurich,1,0,5,0.77,13.1,0.82,nan,0.75,0.7", ":3: runtime_actual 'nan' is not a finite number"),
+        ("zurich,1,0,5,0.77,13.1,0.82,-4,0.75,0.7", ":3: runtime_actual -4.0 is a negative cost"),
+        ("zurich,1,0,5,0.77,13.1", ":3: expected 10 fields, found 6"),
+    ])
+    func malformedTraceRowsNameFileAndLine(row: String, message: String) throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trace = directory.appendingPathComponent("bad.csv").path
+        let csv = directory.appendingPathComponent("out.csv").path
+        let text = "\(Self.header)\nzurich,1,0,15,0.8,30,0.85,12,0.75,0.7\n\(row)\n"
+        try text.write(toFile: trace, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["simulate", "--trace", trace, "--gpus", "1", "--csv", csv])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("\(trace)\(message)"), "stderr: \(result.standardError)")
+        // Nothing half-written.
+        #expect(!FileManager.default.fileExists(atPath: csv))
+    }
+
+    @Test func unwritableOutputIsReportedAndLeavesNothing() throws {
+        let result = try CLI.run([
+            "simulate", "--gpus", "1", "--stream-counts", "2", "--csv", "/nonexistent-dir/out.csv",
+        ])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("directory '/nonexistent-dir' does not exist"))
+    }
+
+    @Test func predictedProfilesNeedPredictions() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trace = directory.appendingPathComponent("canonical.csv").path
+        try "stream,window,config,start_accuracy,end_accuracy,gpu_seconds\ncam,1,a,0.5,0.7,20\n".write(
+            toFile: trace,
+            atomically: true,
+            encoding: .utf8
+        )
+        let oracle = try CLI.run(["simulate", "--trace", trace, "--gpus", "1", "--schedulers", "thief"])
+        #expect(oracle.status == 0, "\(oracle.standardError)")
+        let predicted = try CLI.run([
+            "simulate", "--trace", trace, "--gpus", "1", "--schedulers", "thief", "--profiles", "predicted",
+        ])
+        #expect(predicted.status != 0)
+        #expect(predicted.standardError.contains("--profiles predicted needs predicted accuracy and cost"))
+    }
+
+    @Test func benchSchedulerPrintsTheDocumentedJSONKeys() throws {
+        let result = try CLI.run(["bench", "scheduler", "--json", "--runs", "5"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        for key in ["thief_ms_10x8", "thief_sco_ms_10x8", "optimal_ms_10x8", "optimal_ms_200x32"] {
+            #expect((object?[key] as? Double).map { $0 > 0 } == true, "missing \(key)")
+        }
+    }
+}
