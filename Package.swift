@@ -40,7 +40,7 @@ var targets: [Target] = [
     // MARK: Test support and tests.
     .target(
         name: "EkyaTestSupport",
-        dependencies: ["EkyaCore"],
+        dependencies: ["EkyaCore", "EkyaSimulation"],
         path: "Tests/EkyaTestSupport",
         swiftSettings: strictSettings
     ),
@@ -56,7 +56,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "EkyaAppTests",
-        dependencies: ["EkyaApp", "EkyaCore", "EkyaSimulation", "EkyaTestSupport"],
+        dependencies: ["EkyaApp", "EkyaCore", "EkyaSimulation", "EkyaTestSupport", "ekya"],
         swiftSettings: strictSettings
     ),
 ]
