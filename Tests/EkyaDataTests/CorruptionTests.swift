@@ -45,8 +45,8 @@ import Testing
         var generator = SeededGenerator(seed: 3)
         Corruption.fog.apply(to: &crop, severity: 1, using: &generator)
         let before = Fixtures.standardDeviation(Fixtures.sampleCrop())
-        #expect(Fixtures.standardDeviation(crop) < 0.35 * before)
-        #expect(crop[0] > 0.35)  // black background became hazy
+        #expect(Fixtures.standardDeviation(crop) < 0.6 * before)
+        #expect(crop[0] > 0.25)  // black background became hazy
     }
 
     @Test func motionBlurSmearsEdgesButKeepsFlatAreas() {

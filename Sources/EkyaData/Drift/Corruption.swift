@@ -6,9 +6,9 @@ import Foundation
 /// severity 1 is the strongest setting. The random parts (noise, streak and occluder positions, blur
 /// direction) come from the generator passed in, so a seeded generator reproduces a crop exactly.
 public enum Corruption: String, CaseIterable, Sendable, Codable {
-    /// Darkening plus Gaussian sensor noise: `x·(1 − 0.85s) + N(0, (0.22s)²)`, clamped to `0...1`.
+    /// Darkening plus Gaussian sensor noise: `x·(1 − 0.7s) + N(0, (0.15s)²)`, clamped to `0...1`.
     case night
-    /// Contrast loss towards a bright haze: `x·(1 − 0.8s) + 0.8s·h`, haze `h` in `0.5...0.6`, denser at the top.
+    /// Contrast loss towards a bright haze: `x·(1 − 0.6s) + 0.6s·h`, haze `h` in `0.5...0.6`, denser at the top.
     case fog
     /// Linear motion blur over `1 + round(8s)` pixels in a random direction (horizontal, vertical or diagonal).
     case motionBlur = "motion-blur"
@@ -46,8 +46,8 @@ public enum Corruption: String, CaseIterable, Sendable, Codable {
 
     private static func night(_ crop: inout [Float], severity: Float, using generator: inout some RandomNumberGenerator)
     {
-        let gain = 1 - 0.85 * severity
-        let sigma = 0.22 * severity
+        let gain = 1 - 0.7 * severity
+        let sigma = 0.15 * severity
         for index in crop.indices {
             let value = crop[index] * gain + sigma * generator.nextGaussian()
             crop[index] = min(max(value, 0), 1)
@@ -60,7 +60,7 @@ public enum Corruption: String, CaseIterable, Sendable, Codable {
         severity: Float,
         using generator: inout some RandomNumberGenerator
     ) {
-        let density = 0.8 * severity
+        let density = 0.6 * severity
         let haze = generator.nextFloat(in: 0.5...0.6)
         for row in 0..<side {
             // Denser haze at the top of the frame (farther away), as in real fog.

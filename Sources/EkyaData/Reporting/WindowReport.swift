@@ -19,6 +19,8 @@ public struct WindowReport: Sendable, Equatable, Codable {
     public var staleAccuracy: Double?
     /// Test accuracy of a model retrained on this window's train crops (nil without a training backend).
     public var retrainedAccuracy: Double?
+    /// Accuracy of the model teacher's labels on this window's test crops (nil unless measured).
+    public var teacherAccuracy: Double?
 
     /// Builds the data part of the report of `window`, relative to the stream's first window.
     public init(window: StreamWindow, reference: DriftState, classNames: [String]) {
@@ -37,6 +39,7 @@ public struct WindowReport: Sendable, Equatable, Codable {
         self.severity = window.drift.severity(relativeTo: reference)
         self.staleAccuracy = nil
         self.retrainedAccuracy = nil
+        self.teacherAccuracy = nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -48,6 +51,7 @@ public struct WindowReport: Sendable, Equatable, Codable {
         case severity
         case staleAccuracy = "stale_accuracy"
         case retrainedAccuracy = "retrained_accuracy"
+        case teacherAccuracy = "teacher_accuracy"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -61,6 +65,7 @@ public struct WindowReport: Sendable, Equatable, Codable {
         // Always present (null without a backend) so consumers can rely on the keys.
         try container.encode(staleAccuracy, forKey: .staleAccuracy)
         try container.encode(retrainedAccuracy, forKey: .retrainedAccuracy)
+        try container.encodeIfPresent(teacherAccuracy, forKey: .teacherAccuracy)
     }
 }
 
@@ -72,38 +77,33 @@ extension WindowReport {
         return String(decoding: try encoder.encode(reports), as: UTF8.self)
     }
 
-    /// The reports as an aligned text table: window, severities, top classes and accuracies.
+    /// The reports as an aligned text table: window, severities, accuracies (percent) and the top classes.
     public static func table(_ reports: [WindowReport], classNames: [String]) -> String {
-        var lines = [
-            "window  severity  night  fog   blur  rain  jpeg  occl  label  look  stale  retrained  class mix (top 4)"
-        ]
+        let hasTeacher = reports.contains { $0.teacherAccuracy != nil }
         func percent(_ value: Double?) -> String {
-            guard let value else { return "   -" }
+            guard let value else { return "    -" }
             return String(format: "%5.1f", value * 100)
         }
+        var lines = [
+            "window  severity  night   fog  blur  rain  jpeg  occl  label  look  stale  retrained"
+                + (hasTeacher ? "  teacher" : "") + "  class mix (top 4)"
+        ]
         for report in reports {
             let top = classNames.sorted { (report.classMix[$0] ?? 0) > (report.classMix[$1] ?? 0) }.prefix(4)
-            let mix = top.map { String(format: "%@ %.0f%%", $0, (report.classMix[$0] ?? 0) * 100) }
-                .joined(separator: ", ")
+            let mix = top.map { "\($0) \(Int(((report.classMix[$0] ?? 0) * 100).rounded()))%" }
             let covariate = report.covariate
-            lines.append(
-                String(
-                    format: "%6d  %8.2f  %5.2f  %4.2f  %4.2f  %4.2f  %4.2f  %4.2f  %5.2f  %4.2f  %@  %@      %@",
-                    report.window,
-                    report.severity,
-                    covariate.night,
-                    covariate.fog,
-                    covariate.motionBlur,
-                    covariate.rain,
-                    covariate.compression,
-                    covariate.occlusion,
-                    report.labelShift,
-                    report.appearanceShift,
-                    percent(report.staleAccuracy),
-                    percent(report.retrainedAccuracy),
-                    mix
-                )
-            )
+            let severities = [
+                covariate.night, covariate.fog, covariate.motionBlur, covariate.rain, covariate.compression,
+                covariate.occlusion,
+            ]
+            .map { String(format: "%.2f", $0) }
+            var line = String(format: "%6d  %8.2f  ", report.window, report.severity)
+            line += severities.joined(separator: "  ")
+            line += String(format: "  %5.2f  %4.2f  ", report.labelShift, report.appearanceShift)
+            line += percent(report.staleAccuracy) + "      " + percent(report.retrainedAccuracy)
+            if hasTeacher { line += "    " + percent(report.teacherAccuracy) }
+            line += "  " + mix.joined(separator: ", ")
+            lines.append(line)
         }
         return lines.joined(separator: "\n")
     }
