@@ -63,6 +63,41 @@ var targets: [Target] = [
 
 // MARK: ML backend (libtorch behind a C header) — targets are appended below.
 // (ML-BACKEND-TARGETS)
+// Default: Debian's libtorch-dev (headers in /usr/include, libraries on the default path).
+// LIBTORCH=/path/to/torch (a tree holding include/ and lib/, e.g. site-packages/torch of a CUDA
+// PyTorch) builds the shim against that tree instead and records an rpath to its lib/.
+let libtorchRoot = Context.environment["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+let torchCompileFlags: [String] =
+    ["-std=c++17", "-Wno-deprecated-declarations"]
+    + (libtorchRoot.map { ["-I\($0)/include", "-I\($0)/include/torch/csrc/api/include"] }
+        ?? ["-I/usr/include/torch/csrc/api/include"])
+let torchLinkFlags: [String] =
+    libtorchRoot.map { ["-L\($0)/lib", "-Xlinker", "-rpath", "-Xlinker", "\($0)/lib", "-Xlinker", "--no-as-needed"] }
+    ?? []
+targets += [
+    // libtorch (C++) behind a C header; Swift sees only C.
+    .target(
+        name: "CEkyaML",
+        cxxSettings: [.unsafeFlags(torchCompileFlags)],
+        linkerSettings: [
+            .unsafeFlags(torchLinkFlags),
+            .linkedLibrary("torch"),
+            .linkedLibrary("torch_cpu"),
+            .linkedLibrary("c10"),
+        ]
+    ),
+    .target(
+        name: "EkyaML",
+        dependencies: ["CEkyaML", "EkyaCore"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaMLTests",
+        dependencies: ["EkyaML", "EkyaCore"],
+        exclude: ["Fixtures"],
+        swiftSettings: strictSettings
+    ),
+]
 
 // MARK: Drifting camera streams from real images (Fashion-MNIST), teachers, user datasets.
 // (DATA-TARGETS)
