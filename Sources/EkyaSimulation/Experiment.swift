@@ -85,14 +85,18 @@ public struct Experiment: Sendable {
             for deviceCount in devices {
                 let simulator = WindowSimulator(settings: settings, devices: deviceCount)
                 for scheduler in schedulers {
-                    for window in windows {
+                    // Windows run in order; each sees only the outcomes of jobs that ran before it.
+                    var history: [RealisedOutcome] = []
+                    for window in windows.sorted() {
                         let profiles = names.compactMap { trace.profile(stream: $0, window: window) }
                         let result = try simulator.simulate(
                             window: window,
                             profiles: profiles,
                             scheduler: scheduler,
+                            history: history,
                             stopwatch: stopwatch
                         )
+                        history += result.realised
                         rows.append(
                             ExperimentRow(
                                 scheduler: scheduler.name,

@@ -52,6 +52,8 @@ public struct WindowResult: Sendable, Equatable {
     public var initialPlan: Plan
     /// Wall time of the decision at the window start, by the caller's stopwatch.
     public var decisionMilliseconds: Double
+    /// Outcomes of the retraining jobs that finished in this window (what later windows may learn from).
+    public var realised: [RealisedOutcome]
 }
 
 /// Simulates one retraining window: plans with the chosen profiles, plays the outcome with the actual ones.
@@ -79,6 +81,7 @@ public struct WindowSimulator: Sendable {
         window: Int,
         profiles: [StreamWindowProfile],
         scheduler: any Scheduler,
+        history: [RealisedOutcome] = [],
         stopwatch: () -> Double = { 0 }
     ) throws(EkyaError) -> WindowResult {
         let capacity = try Capacity(devices: devices, quantum: settings.quantum, packing: settings.packing)
@@ -95,6 +98,22 @@ public struct WindowSimulator: Sendable {
                 profile.configurations.indices.filter {
                     planned(profile.configurations[$0]).endAccuracy > profile.startAccuracy
                 }
+            )
+        }
+
+        // Outcomes the scheduler may learn from: earlier windows, then jobs finished in this one.
+        var knownOutcomes = history
+        var lastOption = [Int?](repeating: nil, count: profiles.count)
+        var recorded = [Bool](repeating: false, count: profiles.count)
+
+        func realised(stream index: Int, option: Int) -> RealisedOutcome {
+            let configuration = profiles[index].configurations[option]
+            return RealisedOutcome(
+                stream: profiles[index].stream,
+                window: window,
+                configuration: configuration.name,
+                predicted: configuration.predicted ?? configuration.actual,
+                actual: configuration.actual
             )
         }
 
@@ -121,9 +140,15 @@ public struct WindowSimulator: Sendable {
                 if let job = state.job {
                     // A running job: planned remaining = planned cost − work observed so far.
                     let configuration = profile.configurations[job.option]
-                    let done =
-                        configuration.actual.gpuSeconds - engine.remaining(of: job, share: state.training, at: time)
+                    let actualTotal = configuration.actual.gpuSeconds
+                    let done = actualTotal - engine.remaining(of: job, share: state.training, at: time)
                     let plan = planned(configuration)
+                    // The step counter tells how far the job is; its total cost stays unknown.
+                    let progress = JobProgress(
+                        workDone: done,
+                        fractionComplete: actualTotal > 0 ? min(1, done / actualTotal) : 1,
+                        predictedTotalCost: plan.gpuSeconds
+                    )
                     streams.append(
                         PlanningStream(
                             id: profile.stream,
@@ -135,7 +160,8 @@ public struct WindowSimulator: Sendable {
                                     cost: max(plan.gpuSeconds - done, 0.01 * plan.gpuSeconds, 1e-6)
                                 )
                             ],
-                            isRunning: true
+                            isRunning: true,
+                            progress: progress
                         )
                     )
                 } else if state.hasFinished {
@@ -163,7 +189,9 @@ public struct WindowSimulator: Sendable {
                 timing: settings.timing,
                 now: time,
                 scaling: settings.scaling,
-                minimumAccuracy: settings.minimumAccuracy
+                minimumAccuracy: settings.minimumAccuracy,
+                window: window,
+                history: knownOutcomes
             )
         }
 
@@ -222,14 +250,28 @@ public struct WindowSimulator: Sendable {
         let decisionMilliseconds = stopwatch() - started
         let initialStates = states(for: initialPlan, problem: initialProblem, previous: nil, at: 0)
         var allocations: [[StreamPlan]] = []
+        let checkpoints: [Double] =
+            scheduler.replanInterval.map { interval in
+                Array(stride(from: interval, to: Double(settings.timing.length), by: interval))
+            } ?? []
         let outcome = engine.run(
             initialStates,
+            checkpoints: checkpoints,
             replan: { time, current in
+                for index in current.indices where current[index].hasFinished && !recorded[index] {
+                    if let option = lastOption[index] {
+                        knownOutcomes.append(realised(stream: index, option: option))
+                    }
+                    recorded[index] = true
+                }
                 let replanProblem = problem(at: time, states: current)
                 let plan = scheduler.plan(replanProblem)
                 return states(for: plan, problem: replanProblem, previous: current, at: time)
             },
             observe: { _, current in
+                for index in current.indices where current[index].job != nil {
+                    lastOption[index] = current[index].job?.option
+                }
                 allocations.append(
                     current.map { StreamPlan(inference: $0.inference, training: $0.training, option: $0.job?.option) }
                 )
@@ -244,7 +286,8 @@ public struct WindowSimulator: Sendable {
             completions: outcome.completions,
             allocations: allocations,
             initialPlan: initialPlan,
-            decisionMilliseconds: decisionMilliseconds
+            decisionMilliseconds: decisionMilliseconds,
+            realised: outcome.completions.map { realised(stream: $0.stream, option: $0.option) }
         )
     }
 }

@@ -83,6 +83,14 @@ public struct InferenceScaling: Sendable, Equatable {
         }
     }
 
+    /// The smallest share at which φ reaches its maximum (more inference share buys nothing).
+    public var saturationShare: Double {
+        switch kind {
+        case .linear(let cap): cap
+        case .subsampling(let points, let fullRateShare): fullRateShare / points[0].subsampling
+        }
+    }
+
     /// The subsampling factor (keep every k-th frame) that a share forces; infinite at share 0.
     public func subsamplingFactor(share: Double) -> Double {
         guard share > 0 else { return .infinity }

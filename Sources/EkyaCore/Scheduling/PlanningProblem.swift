@@ -25,13 +25,22 @@ public struct PlanningStream: Sendable, Equatable {
     public var options: [PlanningOption]
     /// True when `options` is the single configuration of a job that is already running.
     public var isRunning: Bool
+    /// For a running job: the progress observed so far.
+    public var progress: JobProgress?
 
     /// Creates a stream; options that cannot beat the current accuracy are dropped unless the job runs already.
-    public init(id: String, currentAccuracy: Double, options: [PlanningOption], isRunning: Bool = false) {
+    public init(
+        id: String,
+        currentAccuracy: Double,
+        options: [PlanningOption],
+        isRunning: Bool = false,
+        progress: JobProgress? = nil
+    ) {
         self.id = id
         self.currentAccuracy = currentAccuracy
         self.options = isRunning ? options : options.filter { $0.endAccuracy > currentAccuracy && $0.cost >= 0 }
         self.isRunning = isRunning
+        self.progress = progress
     }
 
     /// Whether this stream has a retraining job to schedule.
@@ -48,6 +57,12 @@ public struct PlanningProblem: Sendable {
     public var scaling: InferenceScaling
     /// Paper's a_MIN: an inference share whose accuracy would fall below this is not acceptable.
     public var minimumAccuracy: Double
+    /// Smallest inference share per stream a plan may give (a robustness floor; 0 for none).
+    public var inferenceFloor: Double
+    /// The window being planned.
+    public var window: Int
+    /// Realised outcomes of jobs that finished before this planning moment (never later ones).
+    public var history: [RealisedOutcome]
 
     public init(
         streams: [PlanningStream],
@@ -55,7 +70,10 @@ public struct PlanningProblem: Sendable {
         timing: WindowTiming,
         now: Double = 0,
         scaling: InferenceScaling = .ekyaDefault,
-        minimumAccuracy: Double = 0
+        minimumAccuracy: Double = 0,
+        inferenceFloor: Double = 0,
+        window: Int = 1,
+        history: [RealisedOutcome] = []
     ) {
         self.streams = streams
         self.capacity = capacity
@@ -63,6 +81,9 @@ public struct PlanningProblem: Sendable {
         self.now = now
         self.scaling = scaling
         self.minimumAccuracy = minimumAccuracy
+        self.inferenceFloor = inferenceFloor
+        self.window = window
+        self.history = history
     }
 }
 
@@ -108,4 +129,10 @@ public protocol Scheduler: Sendable {
     var name: String { get }
     /// Plans `problem`; pure and deterministic.
     func plan(_ problem: PlanningProblem) -> Plan
+    /// Seconds between progress check points at which the scheduler wants to re-plan (nil: only on completions).
+    var replanInterval: Double? { get }
+}
+
+extension Scheduler {
+    public var replanInterval: Double? { nil }
 }

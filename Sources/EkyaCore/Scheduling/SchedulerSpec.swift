@@ -2,10 +2,21 @@
 public enum SchedulerSpec {
     /// Human-readable list of accepted names.
     public static let knownNamesDescription =
-        "thief, thief-fixpoint, thief-sco, optimal, inference-only, uniform:<config>:<inference%> (e.g. uniform:hp5-15:50)"
+        "ekya, thief, thief-fixpoint, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
+        + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|stream|hier, "
+        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, fill"
+
+    /// The recommended combination, selectable as `ekya`.
+    public static let recommended = "optimal+cal=hier+progress+check=10+fill"
 
     /// The scheduler called `name`.
     public static func make(_ name: String) throws(EkyaError) -> any Scheduler {
+        if name == "ekya" {
+            guard var tuned = try make(recommended) as? TunedScheduler else { throw .unknownScheduler(name) }
+            tuned.label = "ekya"
+            return tuned
+        }
+        if name.contains("+") { return try makeTuned(name) }
         switch name {
         case "thief": return ThiefScheduler()
         case "thief-fixpoint": return ThiefScheduler(sweeps: 20)
@@ -23,5 +34,36 @@ public enum SchedulerSpec {
             throw .invalidSchedulerSpec(name, reason: "inference percentage '\(parts[2])' must be a number in 0...100")
         }
         return UniformScheduler(configuration: parts[1], inferenceFraction: percent / 100)
+    }
+
+    private static func makeTuned(_ name: String) throws(EkyaError) -> TunedScheduler {
+        let parts = name.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        var tuned = TunedScheduler(base: try make(parts[0]), label: name)
+        for feature in parts.dropFirst() {
+            let pair = feature.split(separator: "=", maxSplits: 1).map(String.init)
+            let key = pair[0]
+            let value = pair.count > 1 ? pair[1] : nil
+            func number(_ range: ClosedRange<Double>) throws(EkyaError) -> Double {
+                guard let value, let number = Double(value), range.contains(number) else {
+                    throw .invalidSchedulerSpec(name, reason: "\(key) needs a number in \(range)")
+                }
+                return number
+            }
+            switch key {
+            case "cal":
+                guard let value, let scope = Calibrator.Scope(rawValue: value) else {
+                    throw .invalidSchedulerSpec(name, reason: "cal= takes none, global, config, stream or hier")
+                }
+                tuned.calibration = scope
+            case "progress": tuned.isProgressAware = true
+            case "check": tuned.checkInterval = try number(0.5...100_000)
+            case "robust": tuned.robustQuantile = try number(0.5...1)
+            case "floor": tuned.inferenceFloor = try number(0...1)
+            case "fill": tuned.isWaterFilling = true
+            default:
+                throw .invalidSchedulerSpec(name, reason: "unknown feature '\(feature)'")
+            }
+        }
+        return tuned
     }
 }

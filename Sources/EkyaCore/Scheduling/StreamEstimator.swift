@@ -43,6 +43,7 @@ public struct StreamEstimator: Sendable {
     ///
     /// Returns `-Double.infinity` when the inference share cannot reach a_MIN.
     public func best(stream: PlanningStream, inference: Double, training: Double) -> (option: Int?, sum: Double) {
+        if inference < problem.inferenceFloor - 1e-9 { return (nil, -Double.infinity) }
         if problem.minimumAccuracy > 0,
             stream.currentAccuracy * problem.scaling.factor(share: inference) < problem.minimumAccuracy
         {

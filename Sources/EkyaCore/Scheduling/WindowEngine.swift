@@ -98,9 +98,12 @@ public struct WindowEngine: Sendable {
     ///     not yet settled: use ``remaining(of:share:at:)``); returns the new states. A returned job with
     ///     the same option as the running one continues it; any other job starts at that time.
     ///   - observe: called with every allocation the window runs with (at the start and after each change).
+    ///   - checkpoints: extra moments (seconds since the window start) at which `replan` is called whatever
+    ///     the policy, e.g. for progress-aware re-planning.
     public func run(
         _ initial: [StreamState],
         from start: Double = 0,
+        checkpoints: [Double] = [],
         replan: (Double, [StreamState]) -> [StreamState] = { $1 },
         observe: (Double, [StreamState]) -> Void = { _, _ in }
     ) -> Outcome {
@@ -111,12 +114,24 @@ public struct WindowEngine: Sendable {
         let firstSample = timing.firstSample(from: start)
         var now = start
         observe(now, states)
+        var pendingCheckpoints = checkpoints.filter { $0 > start && $0 <= end }.sorted()
         var guardCount = 0
-        while guardCount < 4 * states.count + 8 {
+        while guardCount < 4 * states.count + 8 + 2 * checkpoints.count {
             guardCount += 1
             var next = Double.infinity
             for state in states {
                 if let job = state.job { next = min(next, finishTime(of: job, share: state.training)) }
+            }
+            if let checkpoint = pendingCheckpoints.first, checkpoint < next, checkpoint <= end {
+                pendingCheckpoints.removeFirst()
+                accumulate(&sums, states, from: max(now, Double(firstSample)), until: checkpoint, inclusive: false)
+                now = checkpoint
+                let proposed = replan(now, states)
+                for index in states.indices where index < proposed.count {
+                    states[index] = merge(old: states[index], new: proposed[index], at: now)
+                }
+                observe(now, states)
+                continue
             }
             if next > end {
                 accumulate(&sums, states, from: max(now, Double(firstSample)), until: end, inclusive: true)
