@@ -1,3 +1,4 @@
+import EkyaCore
 import EkyaSimulation
 import Foundation
 
@@ -50,6 +51,21 @@ enum Report {
             let worst = lost.map(\.placementLoss).max() ?? 0
             lines.append(
                 "note: device placement lost accuracy in \(lost.count) window plan(s) (worst \(String(format: "%.2f", worst * 100)) points)"
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func calibration(_ report: CalibrationReport, scheduler: String) -> String {
+        var lines = [
+            "Prediction error per window, before (none) and after calibration on the outcomes of \(scheduler)'s jobs",
+            "window  scope   learnt-from  accuracy-MAE(points)  cost-median-|ratio-1|",
+        ]
+        for row in report.rows {
+            lines.append(
+                String(format: "%6d  ", row.window)
+                    + row.scope.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)
+                    + String(format: "  %11d  %20.2f  %21.2f", row.samples, row.accuracyError, row.costError)
             )
         }
         return lines.joined(separator: "\n")

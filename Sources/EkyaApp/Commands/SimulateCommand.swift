@@ -78,6 +78,14 @@ struct SimulateCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON instead of a table.")
     var json: Bool = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Also print, per window, the prediction error before and after online calibration (each scope), "
+                + "learning from the jobs the first scheduler ran (first stream count and device count)."
+        )
+    )
+    var calibrationReport: Bool = false
+
     func validate() throws {
         guard window > 0 else { throw ValidationError("--window must be a positive number of seconds") }
         guard delay >= 0, delay < Double(window) else { throw ValidationError("--delay must be in [0, --window)") }
@@ -139,6 +147,14 @@ struct SimulateCommand: ParsableCommand {
             try FileIO.writeAtomically(Report.svg(summary, title: "Ekya simulation — \(traceName)"), to: plot)
         }
         print(json ? Report.json(summary) : Report.table(summary, rows: rows))
+        if calibrationReport, let first = chosen.first {
+            let report = try CalibrationReport(
+                experiment: experiment,
+                scheduler: first,
+                scopes: Calibrator.Scope.allCases
+            )
+            print(Report.calibration(report, scheduler: first.name))
+        }
     }
 
     private func loadScaling() throws -> InferenceScaling {

@@ -12,7 +12,10 @@ public struct Calibrator: Sendable, Equatable {
         case perConfiguration = "config"
         /// One correction per stream, shared across configurations (falls back to global).
         case perStream = "stream"
-        /// The most specific level with data: stream × configuration, configuration, stream, global.
+        /// One correction per configuration family — the name before its last `-`, e.g. `hp3` for `hp3-15`
+        /// (same hyper-parameters, other epoch counts) — falling back to global.
+        case perFamily = "family"
+        /// The most specific level with data: stream × configuration, configuration, family, stream, global.
         case hierarchical = "hier"
     }
 
@@ -40,10 +43,15 @@ public struct Calibrator: Sendable, Equatable {
         case .global: levels = [{ _ in true }]
         case .perConfiguration: levels = [{ $0.configuration == configuration }, { _ in true }]
         case .perStream: levels = [{ $0.stream == stream }, { _ in true }]
+        case .perFamily:
+            let family = Self.family(of: configuration)
+            levels = [{ Self.family(of: $0.configuration) == family }, { _ in true }]
         case .hierarchical:
+            let family = Self.family(of: configuration)
             levels = [
                 { $0.stream == stream && $0.configuration == configuration },
-                { $0.configuration == configuration }, { $0.stream == stream }, { _ in true },
+                { $0.configuration == configuration }, { Self.family(of: $0.configuration) == family },
+                { $0.stream == stream }, { _ in true },
             ]
         }
         for matches in levels {
@@ -51,6 +59,12 @@ public struct Calibrator: Sendable, Equatable {
             if !relevant.isEmpty { return Self.fit(relevant) }
         }
         return .identity
+    }
+
+    /// The configuration family: the name before its last `-` (the whole name if it has none).
+    static func family(of configuration: String) -> Substring {
+        guard let dash = configuration.lastIndex(of: "-") else { return Substring(configuration) }
+        return configuration[..<dash]
     }
 
     /// Geometric-mean cost factor and mean accuracy offset of `outcomes`.

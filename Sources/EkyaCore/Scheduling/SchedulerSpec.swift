@@ -3,11 +3,11 @@ public enum SchedulerSpec {
     /// Human-readable list of accepted names.
     public static let knownNamesDescription =
         "ekya, thief, thief-fixpoint, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
-        + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|stream|hier, "
-        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, fill"
+        + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|family|stream|hier, "
+        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, fill"
 
     /// The recommended combination, selectable as `ekya`.
-    public static let recommended = "optimal+cal=hier+progress+check=10+fill"
+    public static let recommended = "optimal+progress+check=10+fill"
 
     /// The scheduler called `name`.
     public static func make(_ name: String) throws(EkyaError) -> any Scheduler {
@@ -52,7 +52,7 @@ public enum SchedulerSpec {
             switch key {
             case "cal":
                 guard let value, let scope = Calibrator.Scope(rawValue: value) else {
-                    throw .invalidSchedulerSpec(name, reason: "cal= takes none, global, config, stream or hier")
+                    throw .invalidSchedulerSpec(name, reason: "cal= takes none, global, config, family, stream or hier")
                 }
                 tuned.calibration = scope
             case "progress": tuned.isProgressAware = true
@@ -60,6 +60,7 @@ public enum SchedulerSpec {
             case "robust": tuned.robustQuantile = try number(0.5...1)
             case "floor": tuned.inferenceFloor = try number(0...1)
             case "fill": tuned.isWaterFilling = true
+            case "shrink": tuned.gainShrinkage = try number(0...1)
             default:
                 throw .invalidSchedulerSpec(name, reason: "unknown feature '\(feature)'")
             }

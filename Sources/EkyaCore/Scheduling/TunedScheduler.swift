@@ -19,6 +19,8 @@ public struct TunedScheduler: Scheduler {
     public var inferenceFloor: Double
     /// Hand unusable and unallocated share to inference jobs below full frame rate.
     public var isWaterFilling: Bool
+    /// Factor applied to predicted accuracy gains of new jobs (1: trust them; < 1: discount them).
+    public var gainShrinkage: Double
     public var label: String
 
     public init(
@@ -29,6 +31,7 @@ public struct TunedScheduler: Scheduler {
         robustQuantile: Double? = nil,
         inferenceFloor: Double = 0,
         isWaterFilling: Bool = false,
+        gainShrinkage: Double = 1,
         label: String
     ) {
         self.base = base
@@ -38,6 +41,7 @@ public struct TunedScheduler: Scheduler {
         self.robustQuantile = robustQuantile
         self.inferenceFloor = inferenceFloor
         self.isWaterFilling = isWaterFilling
+        self.gainShrinkage = gainShrinkage
         self.label = label
     }
 
@@ -85,6 +89,19 @@ public struct TunedScheduler: Scheduler {
                     var inflated = option
                     inflated.cost *= factor
                     return inflated
+                }
+                return updated
+            }
+        }
+        if gainShrinkage != 1 {
+            prepared.streams = prepared.streams.map { stream in
+                guard !stream.isRunning else { return stream }
+                var updated = stream
+                updated.options = stream.options.map { option in
+                    var shrunk = option
+                    shrunk.endAccuracy =
+                        stream.currentAccuracy + gainShrinkage * (option.endAccuracy - stream.currentAccuracy)
+                    return shrunk
                 }
                 return updated
             }
