@@ -1,0 +1,143 @@
+import ArgumentParser
+import EkyaML
+import Foundation
+
+/// `ekya bench training`: images/s of training and inference through EkyaML vs. the same model in PyTorch.
+///
+/// Both sides run libtorch 1.13.1 (Debian's python3-torch and libtorch-dev) with the same model, batch,
+/// threads and in-memory data. Runs alternate (Swift, then Python) so that background load hits both;
+/// the medians of the runs and their ratios (Swift / Python) are reported.
+struct BenchTrainingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "training",
+        abstract: "Training and inference throughput: EkyaML (Swift) vs. PyTorch (python3-torch), same model."
+    )
+
+    @Option(help: "Intra-op threads for both sides.")
+    var threads: Int = 1
+
+    @Option(help: "Mini-batch size.")
+    var batch: Int = 64
+
+    @Option(help: "Input size in pixels (square, RGB).")
+    var size: Int = 32
+
+    @Option(help: "Training steps (and inference batches) per timed run.")
+    var steps: Int = 10
+
+    @Option(help: "Timed runs per side (medians reported; at least 5).")
+    var runs: Int = 5
+
+    @Option(help: "Python with PyTorch (Debian's python3-torch).")
+    var python: String = "/usr/bin/python3"
+
+    @Option(help: "The PyTorch side of the benchmark.")
+    var script: String = "scripts/bench_training.py"
+
+    @Flag(help: "Print one JSON object.")
+    var json: Bool = false
+
+    func validate() throws {
+        guard runs >= 5 else { throw ValidationError("--runs must be at least 5 (medians of ≥ 5 runs)") }
+        guard threads >= 1, batch >= 2, steps >= 1, size >= 8 else {
+            throw ValidationError("--threads ≥ 1, --batch ≥ 2, --steps ≥ 1 and --size ≥ 8 are required")
+        }
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            throw ValidationError("no Python at '\(python)'; install python3-torch or pass --python")
+        }
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw ValidationError("no benchmark script at '\(script)'; run from the repository root or pass --script")
+        }
+    }
+
+    func run() throws {
+        let architecture = ModelArchitecture.small(inputChannels: 3, classCount: 10)
+        let swift = try TrainingBenchmark(
+            architecture: architecture,
+            imageSize: size,
+            batchSize: batch,
+            threads: threads,
+            stepsPerRun: steps
+        )
+        var swiftTrain: [Double] = []
+        var swiftInfer: [Double] = []
+        var pythonTrain: [Double] = []
+        var pythonInfer: [Double] = []
+        for _ in 0..<runs {
+            swiftTrain.append(try swift.measureTraining())
+            swiftInfer.append(try swift.measureInference())
+            let python = try runPython(architecture)
+            pythonTrain.append(python.train)
+            pythonInfer.append(python.infer)
+        }
+        let result = BenchTrainingResult(
+            swiftTrain: median(swiftTrain),
+            pythonTrain: median(pythonTrain),
+            swiftInfer: median(swiftInfer),
+            pythonInfer: median(pythonInfer),
+            threads: threads,
+            model: "\(architecture) \(size)x\(size) batch \(batch)"
+        )
+        print(json ? result.json : result.text(runs: runs))
+    }
+
+    private func runPython(_ architecture: ModelArchitecture) throws -> (train: Double, infer: Double) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [
+            script, "--threads", "\(threads)", "--batch", "\(batch)", "--channels", "\(architecture.inputChannels)",
+            "--size", "\(size)", "--classes", "\(architecture.classCount)", "--width", "\(architecture.baseWidth)",
+            "--stages", "\(architecture.stages)", "--blocks", "\(architecture.blocksPerStage)",
+            "--hidden", "\(architecture.headHidden)", "--steps", "\(steps)", "--infer-batches", "\(steps)",
+            "--runs", "1", "--warmup", "3",
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let train = object["python_train_img_s"] as? Double,
+            let infer = object["python_infer_img_s"] as? Double
+        else {
+            throw ValidationError("'\(python) \(script)' failed (exit \(process.terminationStatus)); is python3-torch installed?")
+        }
+        return (train, infer)
+    }
+
+    private func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1
+            ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// Medians of `ekya bench training` and their Swift / Python ratios.
+struct BenchTrainingResult {
+    let swiftTrain: Double
+    let pythonTrain: Double
+    let swiftInfer: Double
+    let pythonInfer: Double
+    let threads: Int
+    let model: String
+
+    var trainRatio: Double { pythonTrain > 0 ? swiftTrain / pythonTrain : 0 }
+    var inferRatio: Double { pythonInfer > 0 ? swiftInfer / pythonInfer : 0 }
+
+    var json: String {
+        func number(_ value: Double) -> String { String(format: "%.3f", value) }
+        return "{\"swift_train_img_s\": \(number(swiftTrain)), \"python_train_img_s\": \(number(pythonTrain)), "
+            + "\"train_ratio\": \(number(trainRatio)), \"swift_infer_img_s\": \(number(swiftInfer)), "
+            + "\"python_infer_img_s\": \(number(pythonInfer)), \"infer_ratio\": \(number(inferRatio)), "
+            + "\"threads\": \(threads), \"model\": \"\(model)\", \"libtorch\": \"\(LibTorch.version)\"}"
+    }
+
+    func text(runs: Int) -> String {
+        """
+        model: \(model), \(threads) thread(s), libtorch \(LibTorch.version), medians of \(runs) runs
+        training:  Swift \(String(format: "%.1f", swiftTrain)) img/s, Python \(String(format: "%.1f", pythonTrain)) img/s, ratio \(String(format: "%.2f", trainRatio))
+        inference: Swift \(String(format: "%.1f", swiftInfer)) img/s, Python \(String(format: "%.1f", pythonInfer)) img/s, ratio \(String(format: "%.2f", inferRatio))
+        """
+    }
+}
