@@ -24,6 +24,9 @@ var targets: [Target] = [
         dependencies: [
             "EkyaCore",
             "EkyaSimulation",
+            "EkyaData",
+            "EkyaDataML",
+            "EkyaML",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         resources: [.copy("Resources")],
@@ -112,9 +115,20 @@ targets += [
         dependencies: ["CEkyaCodecs"],
         swiftSettings: strictSettings
     ),
+    // Parts that need the ML backend: window-model training (drift evidence) and the model teacher.
+    .target(
+        name: "EkyaDataML",
+        dependencies: ["EkyaData", "EkyaML", "EkyaCore"],
+        swiftSettings: strictSettings
+    ),
     .testTarget(
         name: "EkyaDataTests",
         dependencies: ["EkyaData", "CEkyaCodecs"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaDataMLTests",
+        dependencies: ["EkyaDataML", "EkyaData", "EkyaML"],
         swiftSettings: strictSettings
     ),
 ]
