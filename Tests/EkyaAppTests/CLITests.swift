@@ -137,3 +137,31 @@ enum CLI {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1))) struct CurveCLITests {
+    @Test func printsOneLinePerEpochCountWithSixDecimals() throws {
+        let result = try CLI.run(["curve", "--start", "0.80", "--observed", "5:0.80", "--predict", "5,15,30"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        // Spec §4 check vector (0.80, 0.80 → 0.829333, 0.882902, 0.937724), within 0.01.
+        for (line, (epochs, expected)) in zip(lines, [("5", 0.829333), ("15", 0.882902), ("30", 0.937724)]) {
+            let fields = line.split(separator: " ")
+            #expect(fields.count == 2 && fields[0] == epochs)
+            #expect(fields[1].split(separator: ".").last?.count == 6)
+            #expect(abs((Double(fields[1]) ?? 0) - expected) < 0.01)
+        }
+    }
+
+    @Test(arguments: [
+        (["--start", "1.5", "--observed", "5:0.8", "--predict", "5"], "--start must be an accuracy"),
+        (["--start", "0.5", "--observed", "5-0.8", "--predict", "5"], "'5-0.8' is not epochs:accuracy"),
+        (["--start", "0.5", "--observed", "5:0.8", "--predict", "x"], "'x' is not a non-negative number"),
+        (["--start", "0.5", "--observed", "5:0.8", "--predict", "5", "--predictor", "oracle"], "unknown predictor"),
+    ])
+    func badInputFailsClearly(arguments: [String], message: String) throws {
+        let result = try CLI.run(["curve"] + arguments)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+    }
+}

@@ -6,7 +6,7 @@ public struct EkyaCommand: AsyncParsableCommand {
         commandName: "ekya",
         abstract: "Ekya: keep edge video-analytics models accurate under data drift by scheduling retraining "
             + "and inference together.",
-        subcommands: [SimulateCommand.self, BenchCommand.self]
+        subcommands: [SimulateCommand.self, CurveCommand.self, BenchCommand.self]
     )
 
     public init() {}
