@@ -34,7 +34,9 @@ public protocol AccuracyPredictor: Sendable {
     func predict(startAccuracy: Double, observed: [(epochs: Double, accuracy: Double)], epochs: Double) -> Double
 }
 
-/// The Ekya authors' procedure (spec §4): anchor the curve at (0, a0) and (30, 0.95), scale the end point
+/// The Ekya authors' curve-fitting procedure (spec §4).
+///
+/// Anchor the curve at (0, a0) and (30, 0.95), scale the end point
 /// by how the profiled point compares, refit, then refit through samples of that curve plus the anchors
 /// and the profiled point. If a fit fails, predict the start accuracy.
 public struct EkyaOptimusPredictor: AccuracyPredictor {
@@ -68,7 +70,9 @@ public struct EkyaOptimusPredictor: AccuracyPredictor {
     }
 }
 
-/// Fits the Optimus curve directly through (0, a0) and every profiled point, with no fixed 0.95 anchor;
+/// Fits the Optimus curve directly through (0, a0) and every profiled point.
+///
+/// There is no fixed 0.95 anchor;
 /// with a single profiled point it extrapolates no gain beyond it (a conservative prior against the
 /// over-prediction of long runs that Ekya's procedure shows). Falls back to the last observation.
 public struct OptimusFitAllPredictor: AccuracyPredictor {
