@@ -40,9 +40,9 @@ class Block(nn.Module):
 
 
 class Classifier(nn.Module):
-    def __init__(self, channels, classes, width, stages, blocks, hidden):
+    def __init__(self, channels, classes, width, stages, blocks, hidden, stem_stride=2):
         super().__init__()
-        self.stem = nn.Sequential(ConvBN(channels, width, 3, 1), nn.ReLU())
+        self.stem = nn.Sequential(ConvBN(channels, width, 3, stem_stride), nn.ReLU())
         layers, cin = [], width
         for s in range(stages):
             cout = width << s
@@ -72,6 +72,7 @@ def main():
     parser.add_argument("--channels", type=int, default=3)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--stem-stride", type=int, default=2)
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--stages", type=int, default=3)
     parser.add_argument("--blocks", type=int, default=1)
@@ -86,7 +87,8 @@ def main():
     torch.manual_seed(0)
     pool = args.batch * max(args.steps, args.infer_batches)
     images, labels = synthetic(pool, args.channels, args.size, args.classes)
-    model = Classifier(args.channels, args.classes, args.width, args.stages, args.blocks, args.hidden)
+    model = Classifier(args.channels, args.classes, args.width, args.stages, args.blocks, args.hidden,
+                       args.stem_stride)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
 
     def train_steps(count):

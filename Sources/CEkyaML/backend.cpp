@@ -139,14 +139,14 @@ torch::jit::Module make_block(const std::shared_ptr<torch::jit::CompilationUnit>
     return block;
 }
 
-torch::jit::Module build_classifier(int in_channels, int num_classes, int base_width, int stages,
+torch::jit::Module build_classifier(int in_channels, int num_classes, int stem_stride, int base_width, int stages,
                                     int blocks_per_stage, int head_hidden) {
     auto unit = std::make_shared<torch::jit::CompilationUnit>();
     auto root = make_module(unit, "Classifier");
 
     auto stem = make_module(unit, "Stem");
     add_conv_bn(stem, "conv", base_width, in_channels, 3);
-    stem.define("def forward(self, x):\n    return torch.relu(" + conv_bn_source("x", "conv", 1, 1) + ")\n");
+    stem.define("def forward(self, x):\n    return torch.relu(" + conv_bn_source("x", "conv", stem_stride, 1) + ")\n");
     root.register_module("stem", stem);
 
     std::string root_src = "def forward(self, x):\n    x = self.stem.forward(x)\n";
@@ -479,19 +479,22 @@ ekml_status ekml_set_num_threads(int32_t threads) {
     });
 }
 
-ekml_status ekml_model_create(int32_t in_channels, int32_t num_classes, int32_t base_width, int32_t stages,
+ekml_status ekml_model_create(int32_t in_channels, int32_t num_classes, int32_t stem_stride, int32_t base_width,
+                              int32_t stages,
                               int32_t blocks_per_stage, int32_t head_hidden, uint64_t seed,
                               ekml_model **out_model) {
     return guarded([&] {
         if (out_model == nullptr) raise(EKML_INVALID_ARGUMENT, "out_model must not be null");
         *out_model = nullptr;
-        if (in_channels < 1 || num_classes < 2 || base_width < 1 || stages < 1 || stages > 6 ||
+        if (in_channels < 1 || num_classes < 2 || stem_stride < 1 || stem_stride > 2 || base_width < 1 || stages < 1 ||
+            stages > 6 ||
             blocks_per_stage < 1 || head_hidden < 1)
             raise(EKML_INVALID_ARGUMENT,
                   "invalid architecture: channels " + std::to_string(in_channels) + ", classes " +
                       std::to_string(num_classes) + ", width " + std::to_string(base_width) + ", stages " +
                       std::to_string(stages) + ", blocks " + std::to_string(blocks_per_stage) + ", head " +
-                      std::to_string(head_hidden) + " (need channels >= 1, classes >= 2, 1...6 stages)");
+                      std::to_string(head_hidden) + ", stem stride " + std::to_string(stem_stride) +
+                      " (need channels >= 1, classes >= 2, stem stride 1 or 2, 1...6 stages)");
         auto model = std::make_unique<ekml_model>();
         {
             // The global generator seeds the initialization; serialize concurrent creations.
@@ -499,7 +502,7 @@ ekml_status ekml_model_create(int32_t in_channels, int32_t num_classes, int32_t 
             torch::manual_seed(seed);
             torch::NoGradGuard no_grad;
             model->module =
-                build_classifier(in_channels, num_classes, base_width, stages, blocks_per_stage, head_hidden);
+                build_classifier(in_channels, num_classes, stem_stride, base_width, stages, blocks_per_stage, head_hidden);
         }
         model->apply_freezing();
         *out_model = model.release();

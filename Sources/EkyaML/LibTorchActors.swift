@@ -23,7 +23,7 @@ public actor LibTorchTrainer: ModelTrainer {
         try job.finish()
     }
 
-    /// Runs `body` with the job's model inside the actor (e.g. to save a checkpoint after ``finish()``).
+    /// Runs `body` with the job's model inside the actor, for example to save a checkpoint after ``finish()``.
     public func withModel<Result: Sendable>(
         _ body: (TorchModel) throws -> Result
     ) rethrows -> Result {

@@ -1,12 +1,14 @@
 /// A member of the ResNet-style classifier family for small object crops (28–64 px, 1 or 3 channels).
 ///
-/// Layout: a 3×3 stem, `stages` stages of `blocksPerStage` basic residual blocks (widths `baseWidth`,
-/// 2×, 4×, …; stride 2 from the second stage on), global average pooling and Ekya's 2-layer head
-/// (linear → ReLU → linear with `headHidden` units; 64 and 1024 in the paper's grid). Parameters are
-/// named `stem.*`, `stage1.*` … `stageN.*`, `head.*`.
+/// Layout: a 3×3 stem with stride `stemStride` (2 quarters the cost of every later layer), `stages`
+/// stages of `blocksPerStage` basic residual blocks (widths `baseWidth`, 2×, 4×, …; stride 2 from the
+/// second stage on), global average pooling and Ekya's 2-layer head (linear → ReLU → linear with
+/// `headHidden` units; 64 and 1024 in the paper's grid). Parameters are named `stem.*`,
+/// `stage1.*` … `stageN.*`, `head.*`.
 public struct ModelArchitecture: Sendable, Hashable, CustomStringConvertible {
     public var inputChannels: Int
     public var classCount: Int
+    public var stemStride: Int
     public var baseWidth: Int
     public var stages: Int
     public var blocksPerStage: Int
@@ -15,6 +17,7 @@ public struct ModelArchitecture: Sendable, Hashable, CustomStringConvertible {
     public init(
         inputChannels: Int,
         classCount: Int,
+        stemStride: Int = 2,
         baseWidth: Int = 16,
         stages: Int = 3,
         blocksPerStage: Int = 1,
@@ -22,13 +25,14 @@ public struct ModelArchitecture: Sendable, Hashable, CustomStringConvertible {
     ) {
         self.inputChannels = inputChannels
         self.classCount = classCount
+        self.stemStride = stemStride
         self.baseWidth = baseWidth
         self.stages = stages
         self.blocksPerStage = blocksPerStage
         self.headHidden = headHidden
     }
 
-    /// The edge model Ekya retrains: widths 16/32/64, one block per stage.
+    /// The edge model Ekya retrains: stride-2 stem, widths 16/32/64, one block per stage.
     public static func small(inputChannels: Int, classCount: Int, headHidden: Int = 64) -> Self {
         Self(inputChannels: inputChannels, classCount: classCount, headHidden: headHidden)
     }
@@ -46,7 +50,7 @@ public struct ModelArchitecture: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "resnet-c\(inputChannels)-w\(baseWidth)-s\(stages)x\(blocksPerStage)-h\(headHidden)-k\(classCount)"
+        "resnet-c\(inputChannels)-s\(stemStride)-w\(baseWidth)-\(stages)x\(blocksPerStage)-h\(headHidden)-k\(classCount)"
     }
 }
 

@@ -28,6 +28,7 @@ public final class TorchModel {
             ekml_model_create(
                 Int32(clamping: architecture.inputChannels),
                 Int32(clamping: architecture.classCount),
+                Int32(clamping: architecture.stemStride),
                 Int32(clamping: architecture.baseWidth),
                 Int32(clamping: architecture.stages),
                 Int32(clamping: architecture.blocksPerStage),
@@ -93,8 +94,10 @@ public final class TorchModel {
         optimizer = choice
     }
 
-    /// Freezes everything but `layers`: frozen parameters get no gradients, no optimizer updates, and
-    /// their BatchNorm statistics stay fixed. The optimizer is rebuilt over the trainable parameters.
+    /// Freezes everything but `layers` for real.
+    ///
+    /// Frozen parameters get no gradients and no optimizer updates, and their BatchNorm statistics stay
+    /// fixed. The optimizer is rebuilt over the trainable parameters (its state starts fresh).
     public func setTrainableLayers(_ layers: TrainableLayers) throws(MLError) {
         let prefixes = try frozenPrefixes(for: layers)
         let cStrings: [UnsafeMutablePointer<CChar>?] = prefixes.map { strdup($0) }
@@ -120,7 +123,8 @@ public final class TorchModel {
             guard count > 0 else { return [] }
             let stages = (1...count).map { "stage\($0)" }
             guard stages.allSatisfy(topLevel.contains) else {
-                throw .invalidArgument("the model has stages \(topLevel.filter { $0.hasPrefix("stage") }), not \(count)")
+                let present = topLevel.filter { $0.hasPrefix("stage") }
+                throw .invalidArgument("the model has stages \(present), fewer than \(count)")
             }
             return (topLevel.contains("stem") ? ["stem."] : []) + stages.map { $0 + "." }
         case .frozenPrefixes(let prefixes):
@@ -160,7 +164,11 @@ public final class TorchModel {
     ///
     /// - Throws: ``MLError/nonFiniteLoss(_:)`` when the loss is NaN/inf; the weights, BatchNorm
     ///   statistics and optimizer state are then exactly as before the call.
-    public func trainStep(on dataset: TorchDataset, indices: [Int], resolution: Int? = nil) throws(MLError) -> Double {
+    public func trainStep(
+        on dataset: TorchDataset,
+        indices: [Int],
+        resolution: Int? = nil
+    ) throws(MLError) -> Double {
         let indices64 = indices.map { Int64($0) }
         var loss = 0.0
         let status = indices64.withUnsafeBufferPointer {
@@ -253,7 +261,7 @@ public final class TorchModel {
 
     // MARK: - Snapshots and files
 
-    /// Copies all parameters and buffers in memory (e.g. the best-validation weights).
+    /// Copies all parameters and buffers in memory, such as the best-validation weights.
     public func snapshot() throws(MLError) -> TorchSnapshot {
         var result: OpaquePointer?
         try check(ekml_snapshot_capture(handle, &result))
@@ -266,8 +274,10 @@ public final class TorchModel {
         try check(ekml_snapshot_restore(handle, snapshot.handle))
     }
 
-    /// Writes a checkpoint atomically (temporary file + rename): the TorchScript module, the optimizer
-    /// kind, hyper-parameters and state, and the freezing. Python's `torch.jit.load` also reads it.
+    /// Writes a checkpoint atomically (temporary file, then rename).
+    ///
+    /// It holds the TorchScript module, the optimizer kind, hyper-parameters and state, and the
+    /// freezing. Python's `torch.jit.load` also reads it.
     public func saveCheckpoint(to path: String) throws(MLError) {
         try check(ekml_model_save_checkpoint(handle, path))
     }

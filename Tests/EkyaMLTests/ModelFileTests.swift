@@ -145,7 +145,8 @@ struct ModelFileTests {
         let missing = #expect(throws: MLError.self) {
             try TorchModel(contentsOf: directory.appendingPathComponent("missing.pt").path)
         }
-        #expect(missing == .io("cannot open '\(directory.appendingPathComponent("missing.pt").path)': No such file or directory"))
+        let missingPath = directory.appendingPathComponent("missing.pt").path
+        #expect(missing == .io("cannot open '\(missingPath)': No such file or directory"))
         let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 34)
         #expect(throws: MLError.self) { try model.saveCheckpoint(to: "/nonexistent-dir/model.ckpt") }
     }

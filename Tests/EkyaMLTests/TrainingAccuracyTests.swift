@@ -1,27 +1,16 @@
 import EkyaCore
 import EkyaML
-import Foundation
 import Testing
 
 /// Training from scratch on real data (Debian's `dataset-fashion-mnist`, 10 classes).
-///
-/// The default test is sized for the test suite (≈ 30–60 s on 2 cores); the long one, enabled with
-/// `EKYA_ML_LONG_TESTS=1`, checks the 85 % bar with more data and epochs.
-@Suite(.timeLimit(.minutes(10)))
+@Suite(.timeLimit(.minutes(3)))
 struct TrainingAccuracyTests {
     @Test(.enabled(if: FashionMNIST.isAvailable, "needs Debian's dataset-fashion-mnist"))
-    func smallModelLearnsFashionMNIST() throws {
-        // Given 6 000 training images (10 % held out for validation), 3 epochs, Adam
-        // When the job runs step by step; Then ≥ 80 % of 1 000 unseen test images are right
-        try trainAndCheck(trainingImages: 6_000, epochs: 3, bar: 0.80)
-    }
-
-    @Test(
-        .enabled(if: FashionMNIST.isAvailable, "needs Debian's dataset-fashion-mnist"),
-        .enabled(if: ProcessInfo.processInfo.environment["EKYA_ML_LONG_TESTS"] == "1", "set EKYA_ML_LONG_TESTS=1")
-    )
-    func smallModelReaches85PercentWithMoreData() throws {
-        try trainAndCheck(trainingImages: 30_000, epochs: 3, bar: 0.85)
+    func smallModelReaches85PercentOnFashionMNIST() throws {
+        // Given 30 000 training images (10 % held out for validation), 2 epochs, Adam, batch 64, 1 thread
+        // When the job runs step by step; Then ≥ 85 % of 1 000 unseen test images are right
+        // (measured: 87.4 % after 844 steps in ≈ 28 s on the 2-core development machine)
+        try trainAndCheck(trainingImages: 30_000, epochs: 2, bar: 0.85)
     }
 
     private func trainAndCheck(trainingImages: Int, epochs: Int, bar: Double) throws {
@@ -51,7 +40,9 @@ struct TrainingAccuracyTests {
         let elapsed = clock.now - start
         // Then it reaches the stated accuracy on unseen test images
         let accuracy = try model.accuracy(on: testSet, indices: Array(0..<testSet.count))
-        let stepTimes = reports.map { Double($0.duration.components.attoseconds) / 1e18 + Double($0.duration.components.seconds) }
+        let stepTimes = reports.map {
+            Double($0.duration.components.attoseconds) / 1e18 + Double($0.duration.components.seconds)
+        }
         print(
             "Fashion-MNIST \(trainingImages)×\(epochs): test accuracy \(accuracy), best validation \(validation ?? -1), "
                 + "\(reports.count) steps in \(elapsed), median step \(stepTimes.sorted()[stepTimes.count / 2]) s"

@@ -58,13 +58,13 @@ ekml_status ekml_set_num_threads(int32_t threads);
 
 // MARK: - Models
 
-/// Builds a ResNet-style classifier: stem, `stages` stages of `blocks_per_stage` basic blocks
+/// Builds a ResNet-style classifier: a 3x3 stem with stride `stem_stride` (1 or 2), `stages` stages of `blocks_per_stage` basic blocks
 /// (widths base, 2*base, 4*base, ...; stride 2 from the second stage on), global average
 /// pooling and a 2-layer head (linear -> ReLU -> linear) with `head_hidden` units.
 /// Submodules are named "stem", "stage1" ... "stageN", "head". Initialized from `seed`.
 ekml_status ekml_model_create(
-    int32_t in_channels, int32_t num_classes, int32_t base_width, int32_t stages, int32_t blocks_per_stage,
-    int32_t head_hidden, uint64_t seed, ekml_model **out_model);
+    int32_t in_channels, int32_t num_classes, int32_t stem_stride, int32_t base_width, int32_t stages,
+    int32_t blocks_per_stage, int32_t head_hidden, uint64_t seed, ekml_model **out_model);
 
 /// Loads a TorchScript module (torch.jit.save) or an ekml checkpoint. A checkpoint restores the
 /// optimizer kind, hyper-parameters, optimizer state and freezing; a plain TorchScript module

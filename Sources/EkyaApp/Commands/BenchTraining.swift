@@ -2,7 +2,7 @@ import ArgumentParser
 import EkyaML
 import Foundation
 
-/// `ekya bench training`: images/s of training and inference through EkyaML vs. the same model in PyTorch.
+/// `ekya bench training`: training and inference images/s of EkyaML and of the same model in PyTorch.
 ///
 /// Both sides run libtorch 1.13.1 (Debian's python3-torch and libtorch-dev) with the same model, batch,
 /// threads and in-memory data. Runs alternate (Swift, then Python) so that background load hits both;
@@ -87,7 +87,8 @@ struct BenchTrainingCommand: ParsableCommand {
         process.arguments = [
             script, "--threads", "\(threads)", "--batch", "\(batch)", "--channels", "\(architecture.inputChannels)",
             "--size", "\(size)", "--classes", "\(architecture.classCount)", "--width", "\(architecture.baseWidth)",
-            "--stages", "\(architecture.stages)", "--blocks", "\(architecture.blocksPerStage)",
+            "--stem-stride", "\(architecture.stemStride)", "--stages", "\(architecture.stages)",
+            "--blocks", "\(architecture.blocksPerStage)",
             "--hidden", "\(architecture.headHidden)", "--steps", "\(steps)", "--infer-batches", "\(steps)",
             "--runs", "1", "--warmup", "3",
         ]
@@ -101,7 +102,9 @@ struct BenchTrainingCommand: ParsableCommand {
             let train = object["python_train_img_s"] as? Double,
             let infer = object["python_infer_img_s"] as? Double
         else {
-            throw ValidationError("'\(python) \(script)' failed (exit \(process.terminationStatus)); is python3-torch installed?")
+            throw ValidationError(
+                "'\(python) \(script)' failed (exit \(process.terminationStatus)); is python3-torch installed?"
+            )
         }
         return (train, infer)
     }
