@@ -85,7 +85,7 @@ struct CameraStreamTests {
             return schedule.windows.reduce(0) { $0 + $1.severity(relativeTo: schedule.windows[0]) }
         }
         #expect(try totalSeverity(.stable) < 0.5)
-        #expect(try totalSeverity(.weather) > 3)
+        #expect(try totalSeverity(.weather) > 2)
         #expect(try totalSeverity(.dayNight) > 3)
         #expect(try totalSeverity(.classShift) > 3)
         #expect(try totalSeverity(.mixed) > 3)

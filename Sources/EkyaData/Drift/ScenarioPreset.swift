@@ -8,9 +8,9 @@ import Foundation
 /// |---|---|---|---|
 /// | `stable` | none | uniform ±10 % jitter | original |
 /// | `day-night` | night `½ − ½cos(2πw/6)` (day at w = 0, 6, 12, …; full night at w = 3, 9, …), motion blur 0.35×night | uniform ±10 % | original |
-/// | `weather` | 5-window cycle: clear, fog 0.5, fog 1.0, rain 0.9 + blur 0.4, fog 0.6 + rain 0.6 | uniform ±10 % | original |
+/// | `weather` | 5-window cycle: clear, rain 0.5, fog 0.15 + rain 0.3, blur 0.6 + rain 0.7, fog 0.25 | uniform ±10 % | original |
 /// | `class-shift` | none | 4 dominant classes (80 %), 2 minor (20 %), 4 absent; the groups rotate by 4 classes per window | from w = 5 half the classes change look, flip or shrink |
-/// | `mixed` | night cycle (period 8, max 0.8) + weather cycle at 60 % + compression 0.8 every 3rd window + occlusion 0.5 on odd windows | 5 dominant classes (70 %), rotating by 3 per window | from w = 4 a third of the classes change |
+/// | `mixed` | night cycle (period 8, max 0.8) + weather cycle at 150 % + compression 0.8 every 3rd window + occlusion 0.5 on odd windows | 5 dominant classes (70 %), rotating by 3 per window | from w = 4 a third of the classes change |
 public enum ScenarioPreset: String, CaseIterable, Sendable, Codable {
     case stable
     case dayNight = "day-night"
@@ -71,7 +71,7 @@ public enum ScenarioPreset: String, CaseIterable, Sendable, Codable {
                     appearance: window >= 5 ? Self.changedLooks(order: order, fraction: 0.5) : original
                 )
             case .mixed:
-                var covariate = Self.weatherCycle(window, scale: 0.6)
+                var covariate = Self.weatherCycle(window, scale: 1.5)
                 covariate.night = Self.nightCycle(window, period: 8, peak: 0.8)
                 covariate.motionBlur = max(covariate.motionBlur, 0.3 * covariate.night)
                 covariate.compression = window % 3 == 2 ? 0.8 : 0
@@ -100,12 +100,14 @@ public enum ScenarioPreset: String, CaseIterable, Sendable, Codable {
         peak * (0.5 - 0.5 * cos(2 * Double.pi * Double(window) / Double(period)))
     }
 
+    /// Clear, rain, light fog with rain, wind-shake blur with heavy rain, fog; models trained on clear
+    /// crops are very sensitive to fog's veil, so its severities stay low except in `mixed`.
     private static func weatherCycle(_ window: Int, scale: Double) -> CovariateSeverities {
         switch window % 5 {
-        case 1: CovariateSeverities(fog: 0.5 * scale)
-        case 2: CovariateSeverities(fog: 1.0 * scale)
-        case 3: CovariateSeverities(motionBlur: 0.4 * scale, rain: 0.9 * scale)
-        case 4: CovariateSeverities(fog: 0.6 * scale, rain: 0.6 * scale)
+        case 1: CovariateSeverities(rain: 0.5 * scale)
+        case 2: CovariateSeverities(fog: 0.15 * scale, rain: 0.3 * scale)
+        case 3: CovariateSeverities(motionBlur: 0.6 * scale, rain: 0.7 * scale)
+        case 4: CovariateSeverities(fog: 0.25 * scale)
         default: .clear
         }
     }
