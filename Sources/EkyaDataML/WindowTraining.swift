@@ -11,6 +11,8 @@ public struct WindowTrainingSettings: Sendable, Hashable {
     public var epochs: Int
     /// Mini-batch size.
     public var batchSize: Int
+    /// Fraction of the crops held out to pick the best epoch's weights (0: keep the last epoch's).
+    public var validationFraction: Double
     /// Optimizer; training starts from scratch, so Adam converges in a few epochs.
     public var optimizer: OptimizerChoice
     /// Intra-op threads per model.
@@ -18,11 +20,13 @@ public struct WindowTrainingSettings: Sendable, Hashable {
     /// Seed of the weights' initialization and of the shuffling.
     public var seed: UInt64
 
-    /// Creates settings; the defaults are Ekya's small model trained for 10 epochs with Adam.
+    /// Creates settings; the defaults are Ekya's small model trained for 10 epochs with Adam, keeping the
+    /// weights of the epoch that did best on a 10 % validation split (which steadies the accuracy).
     public init(
         architecture: ModelArchitecture = .small(inputChannels: 1, classCount: FashionMNIST.classNames.count),
         epochs: Int = 10,
         batchSize: Int = 32,
+        validationFraction: Double = 0.1,
         optimizer: OptimizerChoice = .adam(learningRate: 0.002),
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         seed: UInt64 = 1
@@ -30,6 +34,7 @@ public struct WindowTrainingSettings: Sendable, Hashable {
         self.architecture = architecture
         self.epochs = epochs
         self.batchSize = batchSize
+        self.validationFraction = validationFraction
         self.optimizer = optimizer
         self.threads = threads
         self.seed = seed
@@ -49,7 +54,7 @@ public enum CropModels {
         let plan = TrainingPlan(
             epochs: settings.epochs,
             batchSize: settings.batchSize,
-            validationFraction: 0,
+            validationFraction: settings.validationFraction,
             optimizer: settings.optimizer,
             seed: settings.seed,
             threads: settings.threads
