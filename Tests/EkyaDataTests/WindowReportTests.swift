@@ -28,6 +28,7 @@ import Testing
         #expect(array[2]["stale_accuracy"] as? Double == 0.5)
         #expect(array[2]["retrained_accuracy"] as? Double == 0.9)
         #expect((array[0]["class_mix"] as? [String: Double])?["bag"] == 1)
+        #expect((array[0]["covariate"] as? [String: Double])?["motion_blur"] == 0)
     }
 
     @Test func missingAccuraciesAreNull() throws {

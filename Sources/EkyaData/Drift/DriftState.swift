@@ -28,6 +28,11 @@ public struct CovariateSeverities: Sendable, Equatable, Codable {
     /// No corruption.
     public static let clear = CovariateSeverities()
 
+    enum CodingKeys: String, CodingKey {
+        case night, fog, rain, compression, occlusion
+        case motionBlur = "motion_blur"
+    }
+
     /// The severity of `corruption`.
     public subscript(corruption: Corruption) -> Double {
         switch corruption {
