@@ -11,7 +11,7 @@ public enum DriftPlot {
         let height = 360.0
         let left = 60.0
         let right = 20.0
-        let top = 40.0
+        let top = 60.0
         let bottom = 50.0
         let plotWidth = width - left - right
         let plotHeight = height - top - bottom
@@ -25,7 +25,7 @@ public enum DriftPlot {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(format(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>",
+            "<text x=\"\(format(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>",
         ]
         // Grid and y labels (0 %...100 %).
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
@@ -78,9 +78,9 @@ public enum DriftPlot {
         for (index, entry) in legend.enumerated() {
             let legendX = left + 10 + Double(index) * 220
             svg.append(
-                "<rect x=\"\(format(legendX))\" y=\"\(format(top + 6))\" width=\"12\" height=\"12\" fill=\"\(entry.1)\"/>"
+                "<rect x=\"\(format(legendX))\" y=\"30\" width=\"12\" height=\"12\" fill=\"\(entry.1)\"/>"
             )
-            svg.append("<text x=\"\(format(legendX + 18))\" y=\"\(format(top + 16))\">\(escape(entry.0))</text>")
+            svg.append("<text x=\"\(format(legendX + 18))\" y=\"40\">\(escape(entry.0))</text>")
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
