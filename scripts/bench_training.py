@@ -9,6 +9,7 @@ pooling, 2-layer head) in eager PyTorch, which is how a Python user would write 
 import argparse
 import json
 import statistics
+import sys
 import time
 
 import torch
@@ -81,6 +82,9 @@ def main():
     parser.add_argument("--infer-batches", type=int, default=10, help="inference batches per run")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--serve", action="store_true",
+                        help="after warm-up, answer 'train'/'infer' lines on stdin with one timed run's images/s "
+                             "(lets the Swift side alternate runs with this process)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -109,16 +113,30 @@ def main():
                 probabilities = torch.softmax(model(images[start:start + args.batch]), 1)
                 probabilities.max(1)
 
+    def timed(body, count):
+        begin = time.perf_counter()
+        body(count)
+        return count * args.batch / (time.perf_counter() - begin)
+
     train_steps(args.warmup)
     infer_batches(args.warmup)
+    if args.serve:
+        print("ready", flush=True)
+        for line in sys.stdin:
+            command = line.strip()
+            if command == "train":
+                print(timed(train_steps, args.steps), flush=True)
+            elif command == "infer":
+                print(timed(infer_batches, args.infer_batches), flush=True)
+            elif command == "quit":
+                break
+            else:
+                print(f"error: unknown command {command!r}", flush=True)
+        return
     train_rates, infer_rates = [], []
     for _ in range(args.runs):
-        begin = time.perf_counter()
-        train_steps(args.steps)
-        train_rates.append(args.steps * args.batch / (time.perf_counter() - begin))
-        begin = time.perf_counter()
-        infer_batches(args.infer_batches)
-        infer_rates.append(args.infer_batches * args.batch / (time.perf_counter() - begin))
+        train_rates.append(timed(train_steps, args.steps))
+        infer_rates.append(timed(infer_batches, args.infer_batches))
     print(json.dumps({
         "python_train_img_s": statistics.median(train_rates),
         "python_infer_img_s": statistics.median(infer_rates),

@@ -156,3 +156,48 @@ struct ModelFileTests {
         let confidences: [Double]
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct PyTorchInteropTests {
+    static var hasPyTorch: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+
+    @Test(.enabled(if: hasPyTorch, "needs /usr/bin/python3 with python3-torch"))
+    func pyTorchLoadsOurExportAndAgrees() throws {
+        // Given a model exported as TorchScript and its predictions from Swift
+        let directory = try Probe.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 41)
+        let path = directory.appendingPathComponent("exported.pt").path
+        try model.exportTorchScript(to: path)
+        let batch = try #require(
+            ImageBatch(count: 4, channels: 1, height: 28, width: 28, pixels: Probe.pixels(count: 4 * 28 * 28))
+        )
+        let ours = try model.predict(batch)
+        // When PyTorch loads the file with torch.jit.load and classifies the same pixels
+        let script = """
+            import torch
+            k = torch.arange(4 * 28 * 28, dtype=torch.int64)
+            x = (((k * 2654435761) % 4294967296).to(torch.float64) / 4294967296.0).to(torch.float32)
+            m = torch.jit.load('\(path)')
+            m.eval()
+            with torch.no_grad():
+                p, c = torch.softmax(m(x.reshape(4, 1, 28, 28)), 1).max(1)
+            print(' '.join(f'{int(a)}:{float(b):.6f}' for a, b in zip(c, p)))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "python3 could not load the export (python3-torch missing?)")
+        // Then it gives the same classes and confidences
+        let theirs = output.split(whereSeparator: \.isWhitespace).map { $0.split(separator: ":") }
+        #expect(theirs.map { Int($0[0]) } == ours.map(\.classIndex))
+        for (pair, prediction) in zip(theirs, ours) {
+            #expect(abs((Double(pair[1]) ?? -1) - prediction.confidence) < 1e-5)
+        }
+    }
+}

@@ -5,8 +5,9 @@ import Foundation
 /// `ekya bench training`: training and inference images/s of EkyaML and of the same model in PyTorch.
 ///
 /// Both sides run libtorch 1.13.1 (Debian's python3-torch and libtorch-dev) with the same model, batch,
-/// threads and in-memory data. Runs alternate (Swift, then Python) so that background load hits both;
-/// the medians of the runs and their ratios (Swift / Python) are reported.
+/// threads and in-memory data. The PyTorch script stays running and the two sides take turns run by run
+/// (Swift, Python, Swift, …), so background load hits both alike; medians and ratios (Swift / Python)
+/// are reported.
 struct BenchTrainingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "training",
@@ -25,8 +26,8 @@ struct BenchTrainingCommand: ParsableCommand {
     @Option(help: "Training steps (and inference batches) per timed run.")
     var steps: Int = 10
 
-    @Option(help: "Timed runs per side (medians reported; at least 5).")
-    var runs: Int = 5
+    @Option(help: "Timed runs per side and kind (medians reported; at least 5).")
+    var runs: Int = 9
 
     @Option(help: "Python with PyTorch (Debian's python3-torch).")
     var python: String = "/usr/bin/python3"
@@ -59,16 +60,27 @@ struct BenchTrainingCommand: ParsableCommand {
             threads: threads,
             stepsPerRun: steps
         )
+        let python = try PythonBenchmark(
+            python: python,
+            arguments: [
+                script, "--serve", "--threads", "\(threads)", "--batch", "\(batch)",
+                "--channels", "\(architecture.inputChannels)", "--size", "\(size)",
+                "--classes", "\(architecture.classCount)", "--stem-stride", "\(architecture.stemStride)",
+                "--width", "\(architecture.baseWidth)", "--stages", "\(architecture.stages)",
+                "--blocks", "\(architecture.blocksPerStage)", "--hidden", "\(architecture.headHidden)",
+                "--steps", "\(steps)", "--infer-batches", "\(steps)", "--warmup", "3",
+            ]
+        )
+        defer { python.stop() }
         var swiftTrain: [Double] = []
         var swiftInfer: [Double] = []
         var pythonTrain: [Double] = []
         var pythonInfer: [Double] = []
         for _ in 0..<runs {
             swiftTrain.append(try swift.measureTraining())
+            pythonTrain.append(try python.measure("train"))
             swiftInfer.append(try swift.measureInference())
-            let python = try runPython(architecture)
-            pythonTrain.append(python.train)
-            pythonInfer.append(python.infer)
+            pythonInfer.append(try python.measure("infer"))
         }
         let result = BenchTrainingResult(
             swiftTrain: median(swiftTrain),
@@ -81,38 +93,58 @@ struct BenchTrainingCommand: ParsableCommand {
         print(json ? result.json : result.text(runs: runs))
     }
 
-    private func runPython(_ architecture: ModelArchitecture) throws -> (train: Double, infer: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            script, "--threads", "\(threads)", "--batch", "\(batch)", "--channels", "\(architecture.inputChannels)",
-            "--size", "\(size)", "--classes", "\(architecture.classCount)", "--width", "\(architecture.baseWidth)",
-            "--stem-stride", "\(architecture.stemStride)", "--stages", "\(architecture.stages)",
-            "--blocks", "\(architecture.blocksPerStage)",
-            "--hidden", "\(architecture.headHidden)", "--steps", "\(steps)", "--infer-batches", "\(steps)",
-            "--runs", "1", "--warmup", "3",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let train = object["python_train_img_s"] as? Double,
-            let infer = object["python_infer_img_s"] as? Double
-        else {
-            throw ValidationError(
-                "'\(python) \(script)' failed (exit \(process.terminationStatus)); is python3-torch installed?"
-            )
-        }
-        return (train, infer)
-    }
-
     private func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.count % 2 == 1
             ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+}
+
+/// The PyTorch side, kept running: each request line ("train", "infer") returns one run's images/s.
+private final class PythonBenchmark {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer: [UInt8] = []
+    private let command: String
+
+    init(python: String, arguments: [String]) throws {
+        command = ([python] + arguments).joined(separator: " ")
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        guard try readLine() == "ready" else { throw failure("did not start") }
+    }
+
+    func measure(_ kind: String) throws -> Double {
+        input.fileHandleForWriting.write(Data("\(kind)\n".utf8))
+        guard let line = try readLine(), let value = Double(line) else { throw failure("gave no \(kind) result") }
+        return value
+    }
+
+    func stop() {
+        try? input.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    private func readLine() throws -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeSubrange(...newline)
+                return line
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer += chunk
+        }
+    }
+
+    private func failure(_ what: String) -> ValidationError {
+        ValidationError("'\(command)' \(what); is python3-torch installed?")
     }
 }
 
