@@ -23,8 +23,8 @@ public struct TeacherSettings: Sendable, Hashable {
     /// Creates settings; the defaults train ``ModelArchitecture/teacher(inputChannels:classCount:)``.
     public init(
         architecture: ModelArchitecture = .teacher(inputChannels: 1, classCount: FashionMNIST.classNames.count),
-        trainingImages: Int = 5_000,
-        epochs: Int = 2,
+        trainingImages: Int = 20_000,
+        epochs: Int = 3,
         batchSize: Int = 64,
         optimizer: OptimizerChoice = .adam(learningRate: 0.002),
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,

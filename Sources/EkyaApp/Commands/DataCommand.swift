@@ -135,7 +135,7 @@ struct DataDescribeCommand: ParsableCommand {
                         row.window,
                         row.stale * 100,
                         row.retrained * 100,
-                        Double((now - last).components.seconds)
+                        (now - last).milliseconds / 1_000
                     )
                 )
                 last = now
@@ -187,7 +187,7 @@ struct DataTeacherCommand: AsyncParsableCommand {
         abstract: "Train and cache the model teacher once; report its label accuracy per scenario and its "
             + "measured compute cost per labelled frame.",
         discussion: """
-            The teacher (the backend's bigger ResNet) is trained once on 5 000 clean Fashion-MNIST training
+            The teacher (the backend's bigger ResNet) is trained once on 20 000 clean Fashion-MNIST training
             images plus an augmented copy of each, and cached; accuracy is measured on every window's test
             crops of each preset.
             """
