@@ -159,7 +159,11 @@ struct ModelFileTests {
 
 @Suite(.timeLimit(.minutes(1)))
 struct PyTorchInteropTests {
-    static var hasPyTorch: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") }
+    /// Debian's python3-torch (the same libtorch 1.13.1 as libtorch-dev).
+    static var hasPyTorch: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+            && FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/torch/__init__.py")
+    }
 
     @Test(.enabled(if: hasPyTorch, "needs /usr/bin/python3 with python3-torch"))
     func pyTorchLoadsOurExportAndAgrees() throws {
