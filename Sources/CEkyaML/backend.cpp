@@ -82,8 +82,15 @@ BLASThreadSetter openblas_thread_setter() {
     return setter;
 }
 
+// Prepares the calling thread for a compute call of a model with `threads` intra-op threads.
+//
+// The TorchScript graph executor's optimizing passes (profiling runs, then differentiable subgraphs)
+// made CPU training of these conv nets slower than PyTorch eager, and switch numerics after a few
+// runs. The switch is thread-local in libtorch, so it is set on every call: the interpreter then runs
+// the same ATen kernels op by op, like eager mode, on whichever thread the caller uses.
 void apply_threads(int threads) {
     if (threads < 1) raise(EKML_INVALID_ARGUMENT, "thread count must be at least 1, got " + std::to_string(threads));
+    torch::jit::setGraphExecutorOptimize(false);
     // at::set_num_threads recreates libtorch's pthreadpool, so only call it on a change.
     if (at::get_num_threads() != threads) at::set_num_threads(threads);
     if (auto setter = openblas_thread_setter()) setter(threads);
@@ -91,20 +98,14 @@ void apply_threads(int threads) {
 
 // MARK: - Process-wide settings
 
-// Applied once, before the first model exists.
-//
-// - The TorchScript graph executor's optimizing passes (profiling, differentiable subgraphs) made
-//   CPU training of these conv nets slower than PyTorch eager; without them the interpreter runs
-//   the same ATen kernels op by op, like eager mode.
-// - glibc returns large freed blocks to the kernel (munmap, heap trimming) and then page-faults them
-//   back in on the next step: activations of a few hundred KB to a few MB are allocated and freed every
-//   step. A fixed mmap threshold of 32 MB and a 128 MB trim threshold keep them in the heap (this cut
-//   the system time of a training loop from ~14 % to ~4 %). Set EKYA_KEEP_MALLOC=1 to leave glibc's
-//   defaults alone.
+// glibc returns large freed blocks to the kernel (munmap, heap trimming) and then page-faults them
+// back in on the next step: activations of a few hundred KB to a few MB are allocated and freed every
+// step. A fixed mmap threshold of 32 MB and a 128 MB trim threshold keep them in the heap (this cut
+// the system time of a training loop from ~14 % to ~4 %). Applied once, before the first model
+// exists; set EKYA_KEEP_MALLOC=1 to leave glibc's defaults alone.
 void configure_process_once() {
     static std::once_flag once;
     std::call_once(once, [] {
-        torch::jit::setGraphExecutorOptimize(false);
         const char *keep = std::getenv("EKYA_KEEP_MALLOC");
         if (keep == nullptr || std::string(keep) != "1") {
             mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
@@ -700,6 +701,51 @@ ekml_status ekml_model_read_parameter(const ekml_model *model, int32_t index, fl
                                              std::to_string(values.numel()));
         std::memcpy(out, values.data_ptr<float>(), sizeof(float) * values.numel());
         return EKML_OK;
+    });
+}
+
+int32_t ekml_model_buffer_count(const ekml_model *model) {
+    if (model == nullptr) return 0;
+    try {
+        return static_cast<int32_t>(model->module.named_buffers(true).size());
+    } catch (...) {
+        return 0;
+    }
+}
+
+const char *ekml_model_buffer_name(const ekml_model *model, int32_t index) {
+    thread_local std::string name;
+    if (model == nullptr || index < 0) return nullptr;
+    try {
+        int32_t i = 0;
+        for (const auto &item : model->module.named_buffers(true)) {
+            if (i++ == index) {
+                name = item.name;
+                return name.c_str();
+            }
+        }
+    } catch (...) {
+    }
+    return nullptr;
+}
+
+ekml_status ekml_model_read_buffer(const ekml_model *model, int32_t index, float *out, int64_t count,
+                                   int64_t *out_numel) {
+    return guarded([&] {
+        if (model == nullptr || out_numel == nullptr) raise(EKML_INVALID_ARGUMENT, "model and out_numel are required");
+        int32_t i = 0;
+        for (const auto &item : model->module.named_buffers(true)) {
+            if (i++ != index) continue;
+            auto values = item.value.detach().to(torch::kCPU, torch::kFloat).contiguous();
+            *out_numel = values.numel();
+            if (out != nullptr && count >= values.numel())
+                std::memcpy(out, values.data_ptr<float>(), sizeof(float) * values.numel());
+            else if (out != nullptr)
+                raise(EKML_INVALID_ARGUMENT, "output holds " + std::to_string(count) + " floats, buffer has " +
+                                                 std::to_string(values.numel()));
+            return EKML_OK;
+        }
+        raise(EKML_INVALID_ARGUMENT, "no buffer at index " + std::to_string(index));
     });
 }
 

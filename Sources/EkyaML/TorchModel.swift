@@ -158,6 +158,25 @@ public final class TorchModel {
         return values
     }
 
+    /// Dotted names of all buffers (BatchNorm running means and variances), in a stable order.
+    public var bufferNames: [String] {
+        (0..<ekml_model_buffer_count(handle)).map { index in
+            ekml_model_buffer_name(handle, index).map { String(cString: $0) } ?? ""
+        }
+    }
+
+    /// The values of buffer `index` (in ``bufferNames`` order) as floats.
+    public func bufferValues(at index: Int) throws(MLError) -> [Float] {
+        var count: Int64 = 0
+        try check(ekml_model_read_buffer(handle, Int32(clamping: index), nil, 0, &count))
+        var values = [Float](repeating: 0, count: Int(count))
+        let status = values.withUnsafeMutableBufferPointer {
+            ekml_model_read_buffer(handle, Int32(clamping: index), $0.baseAddress, count, &count)
+        }
+        try check(status)
+        return values
+    }
+
     // MARK: - Training and inference
 
     /// One optimizer step on `indices` of `dataset` (resized to `resolution` unless nil); returns the loss.

@@ -67,4 +67,8 @@ enum Probe {
     static func allParameters(_ model: TorchModel) throws -> [[Float]] {
         try model.parameterNames.indices.map { try model.parameterValues(at: $0) }
     }
+
+    static func allBuffers(_ model: TorchModel) throws -> [[Float]] {
+        try model.bufferNames.indices.map { try model.bufferValues(at: $0) }
+    }
 }

@@ -13,6 +13,7 @@ struct FreezingTests {
         }
         try model.setTrainableLayers(.headOnly)
         let before = try Probe.allParameters(model)
+        let buffersBefore = try Probe.allBuffers(model)
         // When it trains more steps
         for step in 0..<3 {
             _ = try model.trainStep(on: dataset, indices: Array((step * 16)..<(step * 16 + 16)))
@@ -27,6 +28,9 @@ struct FreezingTests {
             }
         }
         #expect(model.trainableMask == model.parameterNames.map { $0.hasPrefix("head.") })
+        // And the frozen BatchNorm layers stayed in eval mode: running statistics unchanged
+        #expect(!model.bufferNames.isEmpty)
+        #expect(try Probe.allBuffers(model) == buffersBefore)
     }
 
     @Test func freezingFirstStagesKeepsThemAndTheirBatchNormFixed() throws {
@@ -35,6 +39,7 @@ struct FreezingTests {
         let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 4)
         try model.setTrainableLayers(.allButFirstStages(2))
         let before = try Probe.allParameters(model)
+        let buffersBefore = try Probe.allBuffers(model)
         let probe = try model.predict(dataset, indices: [0, 1, 2, 3])
         // When it trains
         for _ in 0..<2 {
@@ -47,6 +52,11 @@ struct FreezingTests {
             #expect((before[index] == after[index]) == frozen, "\(name)")
         }
         #expect(try model.predict(dataset, indices: [0, 1, 2, 3]) != probe)
+        let buffersAfter = try Probe.allBuffers(model)
+        for (index, name) in model.bufferNames.enumerated() {
+            let frozen = name.hasPrefix("stem.") || name.hasPrefix("stage1.") || name.hasPrefix("stage2.")
+            #expect((buffersBefore[index] == buffersAfter[index]) == frozen, "\(name)")
+        }
     }
 
     @Test func unfreezingMakesEverythingTrainableAgain() throws {

@@ -65,3 +65,37 @@ struct InferenceTests {
         #expect(try teacher.predict(batch).count == 2)
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ConcurrencyTests {
+    @Test func separateModelsTrainConcurrentlyAndDeterministically() async throws {
+        // Given the same job twice, each confined to its own actor, with different thread counts
+        func makeTrainer(threads: Int) throws -> LibTorchTrainer {
+            let dataset = try Probe.dataset(count: 64)
+            let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 51)
+            let plan = TrainingPlan(epochs: 2, batchSize: 16, validationFraction: 0, seed: 5, threads: threads)
+            return LibTorchTrainer(job: try TrainingJob(model: model, dataset: dataset, plan: plan))
+        }
+        let first = try makeTrainer(threads: 1)
+        let second = try makeTrainer(threads: 2)
+        // When both run at the same time, a few steps per call
+        async let firstLosses = Self.run(first)
+        async let secondLosses = Self.run(second)
+        let (a, b) = try await (firstLosses, secondLosses)
+        // Then both finished every step with finite losses that agree closely
+        #expect(a.count == 8 && b.count == 8)
+        for (x, y) in zip(a, b) {
+            #expect(x.isFinite && abs(x - y) < 1e-3)
+        }
+        // And the 1-thread job is bitwise what it is when run alone
+        #expect(try await Self.run(makeTrainer(threads: 1)) == a)
+    }
+
+    private static func run(_ trainer: LibTorchTrainer) async throws -> [Double] {
+        var losses: [Double] = []
+        while !(await trainer.isFinished) {
+            losses += try await trainer.train(steps: 3).map(\.loss)
+        }
+        return losses
+    }
+}

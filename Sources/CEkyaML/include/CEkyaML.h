@@ -109,6 +109,14 @@ int32_t ekml_model_parameter_is_trainable(const ekml_model *model, int32_t index
 /// Copies parameter `index` as floats into `out` (capacity `count` >= numel).
 ekml_status ekml_model_read_parameter(const ekml_model *model, int32_t index, float *out, int64_t count);
 
+/// Number of buffers (BatchNorm running statistics and the like), in a stable order.
+int32_t ekml_model_buffer_count(const ekml_model *model);
+/// Dotted name of buffer `index` (valid until the next call on this thread that asks for a name).
+const char *ekml_model_buffer_name(const ekml_model *model, int32_t index);
+/// Copies buffer `index` as floats into `out` (capacity `count`); writes the element count to `out_numel`.
+ekml_status ekml_model_read_buffer(
+    const ekml_model *model, int32_t index, float *out, int64_t count, int64_t *out_numel);
+
 // MARK: - Data
 
 /// Copies `count` images (channels x height x width floats each, row-major) and their labels.
