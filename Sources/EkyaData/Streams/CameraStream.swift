@@ -78,7 +78,8 @@ public struct CameraStream: Sendable {
 
     /// Generates window `index`.
     ///
-    /// - Complexity: O(crops per window × pixels per crop); about a millisecond per 100 crops in release builds.
+    /// - Complexity: O(crops per window × pixels per crop): in release builds 1.5 µs (no drift) to 55 µs (night
+    ///   noise, every corruption) per crop, so 3–110 ms for a 2 000-crop window.
     public func window(_ index: Int) -> StreamWindow {
         precondition((0..<windowCount).contains(index), "window \(index) is outside 0..<\(windowCount)")
         let state = schedule.windows[index]
