@@ -787,13 +787,15 @@ ekml_status ekml_model_train_step(ekml_model *model, const ekml_dataset *dataset
             saved.push_back(buffer.clone());
         }
         model->enter_training_mode();
-        model->optimizer->zero_grad();
+        // Drop gradients instead of zeroing them (PyTorch 2's set_to_none default): backward then
+        // hands its fresh gradient tensors over instead of adding them to zeros.
+        for (auto &parameter : model->parameters)
+            if (parameter.grad().defined()) parameter.mutable_grad().reset();
         auto loss = torch::nn::functional::cross_entropy(model->logits(images), labels);
         const double value = loss.item<double>();
         if (!std::isfinite(value)) {
             torch::NoGradGuard no_grad;
             for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved[i]);
-            model->optimizer->zero_grad();
             raise(EKML_NONFINITE_LOSS, "training loss became " + fmt_double(value) +
                                            "; the step was not applied (lower the learning rate or check the "
                                            "input data)");

@@ -24,7 +24,7 @@ struct BenchTrainingCommand: ParsableCommand {
     var size: Int = 32
 
     @Option(help: "Training steps (and inference batches) per timed run.")
-    var steps: Int = 10
+    var steps: Int = 20
 
     @Option(help: "Timed runs per side and kind (medians reported; at least 5).")
     var runs: Int = 9
