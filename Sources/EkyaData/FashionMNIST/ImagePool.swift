@@ -10,6 +10,8 @@ public struct ImagePool: Sendable, Equatable {
     public let labels: [UInt8]
     /// Human-readable class names, indexed by label.
     public let classNames: [String]
+    /// `imagesByClassAndLook[class][look]`: look 0 = lighter half (less ink), 1 = darker half, 2 = all.
+    let imagesByClassAndLook: [[[Int]]]
 
     /// Creates a pool; `pixels` must hold exactly `labels.count` images of `width × height`.
     public init(width: Int, height: Int, pixels: [UInt8], labels: [UInt8], classNames: [String]) throws(DataError) {
@@ -26,6 +28,31 @@ public struct ImagePool: Sendable, Equatable {
         self.pixels = pixels
         self.labels = labels
         self.classNames = classNames
+        self.imagesByClassAndLook = Self.indexLooks(
+            pixels: pixels,
+            labels: labels,
+            size: width * height,
+            classCount: classNames.count
+        )
+    }
+
+    /// Splits each class at its median ink mass (sum of pixel values), ties broken by index.
+    private static func indexLooks(pixels: [UInt8], labels: [UInt8], size: Int, classCount: Int) -> [[[Int]]] {
+        var byClass = [[Int]](repeating: [], count: classCount)
+        var ink = [Int](repeating: 0, count: labels.count)
+        pixels.withUnsafeBufferPointer { pixels in
+            for image in 0..<labels.count {
+                var sum = 0
+                for offset in (image * size)..<((image + 1) * size) { sum += Int(pixels[offset]) }
+                ink[image] = sum
+            }
+        }
+        for image in 0..<labels.count { byClass[Int(labels[image])].append(image) }
+        return byClass.map { images in
+            let sorted = images.sorted { ink[$0] != ink[$1] ? ink[$0] < ink[$1] : $0 < $1 }
+            let half = sorted.count / 2
+            return [Array(sorted[..<half]).sorted(), Array(sorted[half...]).sorted(), images]
+        }
     }
 
     /// Number of images.

@@ -29,22 +29,7 @@ public struct CameraStream: Sendable {
         guard schedule.windows.allSatisfy({ $0.classMix.count == pool.classCount }) else {
             throw .invalidConfiguration("the drift schedule's class count differs from the pool's \(pool.classCount)")
         }
-        var byClass = [[Int]](repeating: [], count: pool.classCount)
-        var ink = [Int](repeating: 0, count: pool.count)
-        let size = pool.width * pool.height
-        pool.pixels.withUnsafeBufferPointer { pixels in
-            for image in 0..<pool.count {
-                var sum = 0
-                for offset in (image * size)..<((image + 1) * size) { sum += Int(pixels[offset]) }
-                ink[image] = sum
-            }
-        }
-        for image in 0..<pool.count { byClass[Int(pool.labels[image])].append(image) }
-        imagesByClassAndLook = byClass.map { images in
-            let sorted = images.sorted { ink[$0] != ink[$1] ? ink[$0] < ink[$1] : $0 < $1 }
-            let half = sorted.count / 2
-            return [Array(sorted[..<half]).sorted(), Array(sorted[half...]).sorted(), images]
-        }
+        imagesByClassAndLook = pool.imagesByClassAndLook
         for state in schedule.windows {
             for (label, share) in state.classMix.enumerated() where share > 0 {
                 let look = state.appearance[label].look ?? 2
