@@ -1,3 +1,20 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Images per wall-clock second and per CPU-second (all threads of the process) of one timed run.
+public struct Throughput: Sendable, Hashable {
+    public var imagesPerSecond: Double
+    public var imagesPerCPUSecond: Double
+
+    public init(imagesPerSecond: Double, imagesPerCPUSecond: Double) {
+        self.imagesPerSecond = imagesPerSecond
+        self.imagesPerCPUSecond = imagesPerCPUSecond
+    }
+}
+
 /// Throughput of training steps and batched inference through this backend, for `ekya bench training`.
 ///
 /// Uses the same synthetic images as `scripts/bench_training.py` (a multiplicative hash of the element
@@ -55,27 +72,39 @@ public struct TrainingBenchmark {
         Array((index * batchSize)..<((index + 1) * batchSize))
     }
 
-    /// Images per second of one timed run of ``stepsPerRun`` training steps.
-    public func measureTraining() throws(MLError) -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        for step in 0..<stepsPerRun {
-            _ = try model.trainStep(on: dataset, indices: batch(step))
+    /// Throughput of one timed run of ``stepsPerRun`` training steps.
+    public func measureTraining() throws(MLError) -> Throughput {
+        try timed { () throws(MLError) in
+            for step in 0..<stepsPerRun {
+                _ = try model.trainStep(on: dataset, indices: batch(step))
+            }
         }
-        return Double(stepsPerRun * batchSize) / seconds(clock.now - start)
     }
 
-    /// Images per second of one timed run of ``stepsPerRun`` inference batches.
-    public func measureInference() throws(MLError) -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        for step in 0..<stepsPerRun {
-            _ = try model.predict(dataset, indices: batch(step), batchSize: batchSize)
+    /// Throughput of one timed run of ``stepsPerRun`` inference batches.
+    public func measureInference() throws(MLError) -> Throughput {
+        try timed { () throws(MLError) in
+            for step in 0..<stepsPerRun {
+                _ = try model.predict(dataset, indices: batch(step), batchSize: batchSize)
+            }
         }
-        return Double(stepsPerRun * batchSize) / seconds(clock.now - start)
     }
 
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    private func timed(_ body: () throws(MLError) -> Void) throws(MLError) -> Throughput {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let startCPU = processCPUSeconds()
+        try body()
+        let cpu = processCPUSeconds() - startCPU
+        let elapsed = clock.now - start
+        let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let images = Double(stepsPerRun * batchSize)
+        return Throughput(imagesPerSecond: images / wall, imagesPerCPUSecond: cpu > 0 ? images / cpu : 0)
+    }
+
+    private func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

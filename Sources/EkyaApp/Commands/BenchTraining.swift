@@ -72,10 +72,10 @@ struct BenchTrainingCommand: ParsableCommand {
             ]
         )
         defer { python.stop() }
-        var swiftTrain: [Double] = []
-        var swiftInfer: [Double] = []
-        var pythonTrain: [Double] = []
-        var pythonInfer: [Double] = []
+        var swiftTrain: [Throughput] = []
+        var swiftInfer: [Throughput] = []
+        var pythonTrain: [Throughput] = []
+        var pythonInfer: [Throughput] = []
         for _ in 0..<runs {
             swiftTrain.append(try swift.measureTraining())
             pythonTrain.append(try python.measure("train"))
@@ -83,10 +83,14 @@ struct BenchTrainingCommand: ParsableCommand {
             pythonInfer.append(try python.measure("infer"))
         }
         let result = BenchTrainingResult(
-            swiftTrain: median(swiftTrain),
-            pythonTrain: median(pythonTrain),
-            swiftInfer: median(swiftInfer),
-            pythonInfer: median(pythonInfer),
+            swiftTrain: median(swiftTrain.map(\.imagesPerSecond)),
+            pythonTrain: median(pythonTrain.map(\.imagesPerSecond)),
+            swiftInfer: median(swiftInfer.map(\.imagesPerSecond)),
+            pythonInfer: median(pythonInfer.map(\.imagesPerSecond)),
+            swiftTrainCPU: median(swiftTrain.map(\.imagesPerCPUSecond)),
+            pythonTrainCPU: median(pythonTrain.map(\.imagesPerCPUSecond)),
+            swiftInferCPU: median(swiftInfer.map(\.imagesPerCPUSecond)),
+            pythonInferCPU: median(pythonInfer.map(\.imagesPerCPUSecond)),
             threads: threads,
             model: "\(architecture) \(size)x\(size) batch \(batch)"
         )
@@ -100,7 +104,8 @@ struct BenchTrainingCommand: ParsableCommand {
     }
 }
 
-/// The PyTorch side, kept running: each request line ("train", "infer") returns one run's images/s.
+/// The PyTorch side, kept running: each request line ("train", "infer") returns one run's images per
+/// wall-clock second and per CPU-second.
 private final class PythonBenchmark {
     private let process = Process()
     private let input = Pipe()
@@ -118,10 +123,11 @@ private final class PythonBenchmark {
         guard try readLine() == "ready" else { throw failure("did not start") }
     }
 
-    func measure(_ kind: String) throws -> Double {
+    func measure(_ kind: String) throws -> Throughput {
         input.fileHandleForWriting.write(Data("\(kind)\n".utf8))
-        guard let line = try readLine(), let value = Double(line) else { throw failure("gave no \(kind) result") }
-        return value
+        let values = try readLine()?.split(separator: " ").compactMap { Double($0) } ?? []
+        guard values.count == 2 else { throw failure("gave no \(kind) result") }
+        return Throughput(imagesPerSecond: values[0], imagesPerCPUSecond: values[1])
     }
 
     func stop() {
@@ -143,9 +149,14 @@ private final class PythonBenchmark {
         }
     }
 
-    private func failure(_ what: String) -> ValidationError {
-        ValidationError("'\(command)' \(what); is python3-torch installed?")
+    private func failure(_ what: String) -> BenchTrainingError {
+        BenchTrainingError(description: "'\(command)' \(what); is python3-torch installed?")
     }
+}
+
+/// A failure of the PyTorch side of the benchmark.
+struct BenchTrainingError: Error, CustomStringConvertible {
+    let description: String
 }
 
 /// Medians of `ekya bench training` and their Swift / Python ratios.
@@ -154,25 +165,45 @@ struct BenchTrainingResult {
     let pythonTrain: Double
     let swiftInfer: Double
     let pythonInfer: Double
+    let swiftTrainCPU: Double
+    let pythonTrainCPU: Double
+    let swiftInferCPU: Double
+    let pythonInferCPU: Double
     let threads: Int
     let model: String
 
-    var trainRatio: Double { pythonTrain > 0 ? swiftTrain / pythonTrain : 0 }
-    var inferRatio: Double { pythonInfer > 0 ? swiftInfer / pythonInfer : 0 }
+    var trainRatio: Double { ratio(swiftTrain, pythonTrain) }
+    var inferRatio: Double { ratio(swiftInfer, pythonInfer) }
 
+    private func ratio(_ swift: Double, _ python: Double) -> Double { python > 0 ? swift / python : 0 }
+
+    /// One JSON object; the `*_cpu_*` keys count images per CPU-second, which background load disturbs less.
     var json: String {
-        func number(_ value: Double) -> String { String(format: "%.3f", value) }
-        return "{\"swift_train_img_s\": \(number(swiftTrain)), \"python_train_img_s\": \(number(pythonTrain)), "
-            + "\"train_ratio\": \(number(trainRatio)), \"swift_infer_img_s\": \(number(swiftInfer)), "
-            + "\"python_infer_img_s\": \(number(pythonInfer)), \"infer_ratio\": \(number(inferRatio)), "
-            + "\"threads\": \(threads), \"model\": \"\(model)\", \"libtorch\": \"\(LibTorch.version)\"}"
+        let numbers: [(String, Double)] = [
+            ("swift_train_img_s", swiftTrain), ("python_train_img_s", pythonTrain), ("train_ratio", trainRatio),
+            ("swift_infer_img_s", swiftInfer), ("python_infer_img_s", pythonInfer), ("infer_ratio", inferRatio),
+            ("swift_train_img_cpu_s", swiftTrainCPU), ("python_train_img_cpu_s", pythonTrainCPU),
+            ("train_cpu_ratio", ratio(swiftTrainCPU, pythonTrainCPU)),
+            ("swift_infer_img_cpu_s", swiftInferCPU), ("python_infer_img_cpu_s", pythonInferCPU),
+            ("infer_cpu_ratio", ratio(swiftInferCPU, pythonInferCPU)),
+        ]
+        let fields =
+            numbers.map { "\"\($0.0)\": \(String(format: "%.3f", $0.1))" }
+            + ["\"threads\": \(threads)", "\"model\": \"\(model)\"", "\"libtorch\": \"\(LibTorch.version)\""]
+        return "{\(fields.joined(separator: ", "))}"
     }
 
     func text(runs: Int) -> String {
-        """
-        model: \(model), \(threads) thread(s), libtorch \(LibTorch.version), medians of \(runs) runs
-        training:  Swift \(String(format: "%.1f", swiftTrain)) img/s, Python \(String(format: "%.1f", pythonTrain)) img/s, ratio \(String(format: "%.2f", trainRatio))
-        inference: Swift \(String(format: "%.1f", swiftInfer)) img/s, Python \(String(format: "%.1f", pythonInfer)) img/s, ratio \(String(format: "%.2f", inferRatio))
-        """
+        func line(_ kind: String, _ swift: Double, _ python: Double, unit: String) -> String {
+            "\(kind): Swift \(String(format: "%.1f", swift)) \(unit), Python \(String(format: "%.1f", python)) \(unit), "
+                + "ratio \(String(format: "%.2f", ratio(swift, python)))"
+        }
+        return [
+            "model: \(model), \(threads) thread(s), libtorch \(LibTorch.version), medians of \(runs) runs",
+            line("training", swiftTrain, pythonTrain, unit: "img/s"),
+            line("inference", swiftInfer, pythonInfer, unit: "img/s"),
+            line("training per CPU-second", swiftTrainCPU, pythonTrainCPU, unit: "img"),
+            line("inference per CPU-second", swiftInferCPU, pythonInferCPU, unit: "img"),
+        ].joined(separator: "\n")
     }
 }
