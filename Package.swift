@@ -27,6 +27,7 @@ var targets: [Target] = [
             "EkyaData",
             "EkyaDataML",
             "EkyaML",
+            "EkyaRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         resources: [.copy("Resources")],
@@ -133,12 +134,27 @@ targets += [
     ),
 ]
 
+// MARK: Live runtime: executor with enforced shares, window loop, model swap, demo.
+targets += [
+    .target(
+        name: "EkyaRuntime",
+        dependencies: ["EkyaCore", "EkyaData", "EkyaDataML", "EkyaML"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaRuntimeTests",
+        dependencies: ["EkyaRuntime", "EkyaCore", "EkyaData", "EkyaML"],
+        swiftSettings: strictSettings
+    ),
+]
+
 let package = Package(
     name: "Ekya",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ekya", targets: ["ekya"]),
         .library(name: "EkyaCore", targets: ["EkyaCore"]),
+        .library(name: "EkyaSimulation", targets: ["EkyaSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -4,6 +4,6 @@ import EkyaApp
 @main
 struct Main {
     static func main() async {
-        await EkyaCommand.main()
+        await EkyaCommand.run()
     }
 }

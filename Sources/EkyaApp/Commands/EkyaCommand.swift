@@ -1,4 +1,5 @@
 import ArgumentParser
+import EkyaML
 
 /// The `ekya` command: continuous learning of video-analytics models on an edge server.
 public struct EkyaCommand: AsyncParsableCommand {
@@ -6,10 +7,18 @@ public struct EkyaCommand: AsyncParsableCommand {
         commandName: "ekya",
         abstract: "Ekya: keep edge video-analytics models accurate under data drift by scheduling retraining "
             + "and inference together.",
-        subcommands: [SimulateCommand.self, CurveCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, SimulateCommand.self, CurveCommand.self, DataCommand.self, BenchCommand.self,
+        ]
     )
 
     public init() {}
+
+    /// Entry point: sets libtorch's thread environment (re-executing if needed), then runs the command.
+    public static func run() async {
+        ensureThreadEnvironment()
+        await main()
+    }
 }
 
 /// `ekya bench …`: benchmarks that print ratios against a baseline measured in the same run.
@@ -17,6 +26,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (medians and ratios measured in the same run).",
-        subcommands: [BenchSchedulerCommand.self]
+        subcommands: [BenchSchedulerCommand.self, BenchTrainingCommand.self]
     )
 }

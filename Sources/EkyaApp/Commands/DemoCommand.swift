@@ -1,0 +1,173 @@
+import ArgumentParser
+import EkyaCore
+import EkyaData
+import EkyaRuntime
+import EkyaSimulation
+import Foundation
+
+/// Options shared by `ekya demo` and `ekya run`.
+struct LiveOptions: ParsableArguments {
+    @Option(help: "Comma-separated scenario presets, one stream each (see `ekya data scenarios`).")
+    var streams: String = "stable,day-night,weather,class-shift"
+
+    @Option(help: "Retraining windows to run after the initial one.")
+    var windows: Int = 4
+
+    @Option(help: "Window length T in seconds (virtual or wall).")
+    var windowSeconds: Double = 60
+
+    @Option(help: "Devices (GPUs) the virtual clock models; wall clock: 1.")
+    var devices: Int = 1
+
+    @Option(help: "Device-seconds per second of compute on this machine (how much slower the modelled device is).")
+    var slowdown: Double = 25
+
+    @Option(help: "wall (real time, one device) or virtual (real compute, clock advanced by device time).")
+    var clock: String = "virtual"
+
+    @Option(help: "Re-allocation when a retraining job finishes: paper, code-system, code-simulator, own-stream.")
+    var policy: String = "paper"
+
+    @Option(help: "Crops per second per stream (half are inference frames, half can be labelled).")
+    var cropsPerSecond: Double = 20
+
+    @Option(help: "Seed of the streams, the splits and the models.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Retraining optimizer: sgd (Ekya: momentum 0.9) or adam.")
+    var optimizer: String = "sgd"
+
+    @Option(help: "Retraining learning rate.")
+    var learningRate: Double = 0.01
+
+    @Option(help: "Micro-profiling epochs per configuration group (Ekya: 5).")
+    var profileEpochs: Int = 2
+
+    @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
+    var dataDirectory: String = FashionMNIST.defaultDirectory
+
+    func settings() throws -> RuntimeSettings {
+        let scenarios = try streams.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
+        guard optimizer == "sgd" || optimizer == "adam" else {
+            throw ValidationError("--optimizer must be 'sgd' or 'adam', not '\(optimizer)'")
+        }
+        guard learningRate > 0, learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1)") }
+        guard profileEpochs >= 1 else { throw ValidationError("--profile-epochs must be at least 1") }
+        guard let clockMode = ClockMode(rawValue: clock) else {
+            throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
+        }
+        return RuntimeSettings(
+            scenarios: scenarios,
+            windows: windows,
+            windowSeconds: windowSeconds,
+            cropsPerSecond: cropsPerSecond,
+            devices: devices,
+            slowdown: clockMode == .wall ? 1 : slowdown,
+            clock: clockMode,
+            profileEpochs: profileEpochs,
+            policy: try ReallocationPolicy(name: policy),
+            learningRate: learningRate,
+            usesAdam: optimizer == "adam",
+            seed: seed
+        )
+    }
+}
+
+/// `ekya demo`: Ekya live on the embedded default streams, with a progress display, table and plot.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run Ekya live: real drifting streams, real libtorch inference and retraining, enforced shares.",
+        discussion: """
+            Streams replay Fashion-MNIST crops with the drift presets. Every window: label a sample with the
+            teacher, micro-profile every retraining configuration, schedule, then run inference on every frame
+            and retraining side by side under the scheduler's shares (weighted time slicing of job steps);
+            finished models are validated and swapped in only if better. --clock virtual (default) runs the
+            same real compute but advances the window clock by measured device time (compute × --slowdown)
+            shared over --devices, so that "N devices, 60 s windows" can be studied on a small machine.
+            """
+    )
+
+    @OptionGroup var options: LiveOptions
+
+    @Option(help: "Scheduler running Ekya (any `ekya simulate` name).")
+    var scheduler: String = "thief"
+
+    @Flag(help: "Also run the uniform baselines on the same streams, data and seed and compare.")
+    var compare: Bool = false
+
+    @Option(help: "Comma-separated uniform baselines for --compare.")
+    var baselines: String = "uniform:all-4:50,uniform:head-4:50,uniform:all-1:70,uniform:all-10:30,inference-only"
+
+    @Flag(help: "Print (last, on stdout) one JSON object with the comparison.")
+    var json: Bool = false
+
+    @Option(help: "SVG plot of accuracy over time per stream, with model swaps marked.")
+    var plot: String = "ekya-demo.svg"
+
+    @Option(help: "Write the run's realised outcomes in the canonical trace format to this CSV file.")
+    var traceOut: String?
+
+    func run() throws {
+        let settings = try options.settings()
+        let pool: ImagePool
+        do {
+            pool = try FashionMNIST.loadAll(from: options.dataDirectory)
+        } catch {
+            throw AppError.invalidOption("\(error)")
+        }
+        let runtime = try LiveRuntime(settings: settings, pool: pool)
+        let log: (String) -> Void = { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        log("preparing: training the starting models on window 0, measuring inference cost …")
+        try runtime.prepare()
+        log(
+            "per-frame inference: \(String(format: "%.4f", runtime.frameCost)) device-s; full frame rate needs "
+                + "\(String(format: "%.2f", runtime.fullRateShare)) of a device"
+        )
+        let pace = Pacer(mode: settings.clock)
+        var reports: [LiveRunReport] = []
+        let names = [scheduler] + (compare ? try SimulateCommand.list(baselines, option: "--baselines") : [])
+        for name in names {
+            let chosen = try SchedulerSpec.make(name)
+            pace.restart()
+            reports.append(try runtime.run(scheduler: chosen, pace: { try pace.wait(until: $0) }, progress: log))
+        }
+        guard let ekya = reports.first else { return }
+        print(LiveReport.table(ekya, streams: runtime.streamNames))
+        if compare { print(LiveReport.comparison(reports)) }
+        try FileIO.writeAtomically(LiveReport.svg(ekya, windowSeconds: settings.windowSeconds), to: plot)
+        log("plot: \(plot)")
+        if let traceOut {
+            try FileIO.writeAtomically(LiveReport.trace(ekya), to: traceOut)
+            log("trace: \(traceOut)")
+        }
+        if json { print(LiveReport.json(reports)) }
+    }
+}
+
+/// Wall-clock pacing: sleeps until the window time the executor reached; virtual mode never sleeps.
+final class Pacer {
+    let mode: ClockMode
+    private var origin = ContinuousClock.now
+    private var last = Double.infinity
+
+    init(mode: ClockMode) {
+        self.mode = mode
+    }
+
+    func restart() {
+        last = .infinity
+    }
+
+    func wait(until windowTime: Double) throws {
+        guard mode == .wall else { return }
+        // Window times restart at 0 every window: re-anchor the wall clock when they do.
+        if windowTime < last { origin = ContinuousClock.now - .milliseconds(Int64(windowTime * 1000)) }
+        last = windowTime
+        let elapsed = origin.duration(to: .now)
+        let ahead = windowTime - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
+    }
+}

@@ -1,0 +1,175 @@
+import EkyaCore
+import EkyaRuntime
+import Foundation
+
+/// Renders live runs: per-window table, comparison, JSON, SVG plot and canonical trace rows.
+enum LiveReport {
+    static func table(_ report: LiveRunReport, streams: [String]) -> String {
+        var lines = ["Live run [\(report.scheduler)]: measured accuracy per window (model prediction), config, swap"]
+        for window in report.windows {
+            var cells: [String] = []
+            for record in window.streams {
+                let config = record.configuration ?? "-"
+                let swap = record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : "")
+                cells.append(
+                    "\(record.stream) \(pct(record.measuredAccuracy)) (\(pct(record.simulatedAccuracy))) \(config) \(swap)"
+                )
+            }
+            lines.append(
+                "w\(window.window): " + cells.joined(separator: " | ")
+                    + String(
+                        format: " || mean %@ (model %@), delay %.1fs, profiling %.0f%% of exhaustive",
+                        pct(window.meanMeasured),
+                        pct(window.meanSimulated),
+                        window.delay,
+                        window.exhaustiveCost > 0 ? window.profilingCost / window.exhaustiveCost * 100 : 0
+                    )
+            )
+        }
+        lines.append(
+            String(
+                format: "mean accuracy %@, max share error %.3f, mean |measured − model| %.2f points",
+                pct(report.meanAccuracy),
+                report.maxShareError,
+                report.meanPredictionError
+            )
+        )
+        return lines.joined(separator: "\n")
+    }
+
+    static func comparison(_ reports: [LiveRunReport]) -> String {
+        var lines = ["Comparison on the same streams, data and seed (mean accuracy over windows):"]
+        for report in reports {
+            lines.append(
+                "  \(report.scheduler.padding(toLength: 24, withPad: " ", startingAt: 0)) \(pct(report.meanAccuracy))"
+            )
+        }
+        if let ekya = reports.first, let best = bestUniform(reports) {
+            lines.append(
+                String(
+                    format: "Ekya (%@) − best uniform (%@) = %+.1f points",
+                    ekya.scheduler,
+                    best.scheduler,
+                    (ekya.meanAccuracy - best.meanAccuracy) * 100
+                )
+            )
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func bestUniform(_ reports: [LiveRunReport]) -> LiveRunReport? {
+        reports.dropFirst().filter { $0.scheduler.hasPrefix("uniform") }.max { $0.meanAccuracy < $1.meanAccuracy }
+    }
+
+    static func json(_ reports: [LiveRunReport]) -> String {
+        guard let ekya = reports.first else { return "{}" }
+        let best = bestUniform(reports)
+        var fields = [
+            "\"ekya_scheduler\": \"\(ekya.scheduler)\"",
+            "\"ekya_mean_accuracy\": \(String(format: "%.6f", ekya.meanAccuracy))",
+            "\"best_uniform_mean_accuracy\": \(best.map { String(format: "%.6f", $0.meanAccuracy) } ?? "null")",
+            "\"best_uniform_name\": \(best.map { "\"\($0.scheduler)\"" } ?? "null")",
+            "\"max_share_error\": \(String(format: "%.6f", ekya.maxShareError))",
+            "\"mean_prediction_error\": \(String(format: "%.4f", ekya.meanPredictionError))",
+            "\"windows\": \(ekya.windows.count)",
+            "\"streams\": \(ekya.windows.first?.streams.count ?? 0)",
+        ]
+        let all = reports.map { "\"\($0.scheduler)\": \(String(format: "%.6f", $0.meanAccuracy))" }
+        fields.append("\"mean_accuracy\": {\(all.joined(separator: ", "))}")
+        return "{\(fields.joined(separator: ", "))}"
+    }
+
+    /// Realised outcomes as canonical trace rows (only configurations that actually ran have actuals).
+    static func trace(_ report: LiveRunReport) -> String {
+        var lines = [TraceFormatHeader.line]
+        let starts = Dictionary(
+            report.windows.flatMap { window in
+                window.streams.map { ("\($0.stream)|\(window.window)", $0.startAccuracy) }
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        for outcome in report.outcomes {
+            let start = starts["\(outcome.stream)|\(outcome.window)"] ?? 0
+            lines.append(
+                [
+                    outcome.stream, String(outcome.window), outcome.configuration, String(start),
+                    String(outcome.actual.endAccuracy), String(outcome.actual.gpuSeconds),
+                    String(outcome.predicted.endAccuracy), String(outcome.predicted.gpuSeconds),
+                ].joined(separator: ",")
+            )
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Accuracy over time per stream (one panel), model swaps as markers, window boundaries dashed.
+    static func svg(_ report: LiveRunReport, windowSeconds: Double) -> String {
+        let width = 900.0
+        let height = 360.0
+        let left = 50.0
+        let top = 40.0
+        let plotWidth = 640.0
+        let plotHeight = 260.0
+        let total = windowSeconds * Double(report.windows.count)
+        let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+        func x(_ time: Double) -> Double { left + time / max(total, 1) * plotWidth }
+        func y(_ accuracy: Double) -> Double { top + plotHeight - accuracy * plotHeight }
+        var svg = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+                + "font-family=\"sans-serif\" font-size=\"12\">",
+            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">Ekya live run [\(report.scheduler)]: accuracy per stream "
+                + "(5 s moving average), ▲ = model swap</text>",
+            "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#999\"/>",
+        ]
+        for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
+            svg.append(
+                "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(left + plotWidth)\" y2=\"\(y(tick))\" stroke=\"#eee\"/>"
+                    + "<text x=\"\(left - 32)\" y=\"\(y(tick) + 4)\">\(Int(tick * 100))%</text>"
+            )
+        }
+        for window in 0...report.windows.count {
+            let position = x(Double(window) * windowSeconds)
+            svg.append(
+                "<line x1=\"\(position)\" y1=\"\(top)\" x2=\"\(position)\" y2=\"\(top + plotHeight)\" "
+                    + "stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>"
+            )
+            if window < report.windows.count {
+                svg.append("<text x=\"\(position + 4)\" y=\"\(top + plotHeight + 16)\">w\(window + 1)</text>")
+            }
+        }
+        for (index, stream) in report.timeline.keys.sorted().enumerated() {
+            let color = palette[index % palette.count]
+            let samples = report.timeline[stream] ?? []
+            var points: [String] = []
+            for position in samples.indices {
+                let range = max(0, position - 4)...position
+                let mean = range.map { samples[$0].accuracy }.reduce(0, +) / Double(range.count)
+                points.append("\(x(samples[position].time)),\(y(mean))")
+            }
+            svg.append(
+                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
+            )
+            for swap in report.swaps[stream] ?? [] {
+                svg.append(
+                    "<text x=\"\(x(swap) - 5)\" y=\"\(top + 12 + Double(index) * 12)\" fill=\"\(color)\">▲</text>"
+                )
+            }
+            let legendY = top + 10 + Double(index) * 18
+            svg.append(
+                "<line x1=\"\(left + plotWidth + 20)\" y1=\"\(legendY)\" x2=\"\(left + plotWidth + 40)\" y2=\"\(legendY)\" "
+                    + "stroke=\"\(color)\" stroke-width=\"3\"/><text x=\"\(left + plotWidth + 46)\" y=\"\(legendY + 4)\">"
+                    + "\(stream)</text>"
+            )
+        }
+        svg.append("<text x=\"\(left + plotWidth / 2 - 40)\" y=\"\(height - 10)\">time (s)</text></svg>")
+        return svg.joined(separator: "\n") + "\n"
+    }
+
+    static func pct(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
+}
+
+/// The canonical trace header, shared with the simulator's format.
+enum TraceFormatHeader {
+    static let line =
+        "stream,window,config,start_accuracy,end_accuracy,gpu_seconds,predicted_end_accuracy,predicted_gpu_seconds"
+}

@@ -1,0 +1,154 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+
+/// Measures the wall time of `body` in seconds.
+func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let value = try body()
+    let elapsed = start.duration(to: clock.now)
+    return (value, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+/// A stream's inference job: classifies the newest arrived frame whenever it gets device time.
+///
+/// Frames that arrive while the job is busy (or starved of share) are dropped and the last result is
+/// reused for them (sample-and-hold), which is how accuracy falls at a low share. The model can be
+/// swapped between two steps; inference never pauses.
+final class InferenceJob: ExecutorJob {
+    let id: String
+    private(set) var model: TorchModel
+    let frames: CropBatch
+    /// Arrival time of each frame in seconds since the window started.
+    let arrivals: [Double]
+    /// Device-seconds per measured second (how much slower the modelled device is than this CPU).
+    let slowdown: Double
+    let resolution: Int?
+    private(set) var served: [Int?]
+    private(set) var lastProcessed = -1
+    private(set) var deviceTime = 0.0
+
+    init(id: String, model: TorchModel, frames: CropBatch, windowStart: Duration, slowdown: Double, resolution: Int?) {
+        self.id = id
+        self.model = model
+        self.frames = frames
+        self.arrivals = frames.timestamps.map { ($0 - windowStart).seconds }
+        self.slowdown = slowdown
+        self.resolution = resolution
+        self.served = [Int?](repeating: nil, count: frames.count)
+    }
+
+    /// Index of the newest frame that has arrived by `time`, or −1.
+    func newestArrived(at time: Double) -> Int {
+        var low = 0
+        var high = arrivals.count
+        while low < high {
+            let middle = (low + high) / 2
+            if arrivals[middle] <= time { low = middle + 1 } else { high = middle }
+        }
+        return low - 1
+    }
+
+    /// Frames that may queue before older ones are dropped (about one scheduling tick's worth).
+    var maximumBacklog = 4
+
+    func hasWork(at time: Double) -> Bool { newestArrived(at: time) > lastProcessed }
+
+    /// The next frame to classify: the oldest unprocessed one, unless the backlog is too long, in which
+    /// case older frames are dropped (their results will be the previous one's).
+    func nextFrame(at time: Double) -> Int {
+        max(lastProcessed + 1, newestArrived(at: time) - maximumBacklog + 1)
+    }
+
+    func step(at time: Double) throws -> Double {
+        let index = nextFrame(at: time)
+        guard
+            let batch = ImageBatch(
+                count: 1,
+                channels: 1,
+                height: CropBatch.side,
+                width: CropBatch.side,
+                pixels: frames.crop(index)
+            )
+        else { throw MLError.invalidArgument("frame \(index) has the wrong size") }
+        let (predictions, seconds) = try measureSeconds {
+            try model.predict(batch, resolution: resolution, batchSize: 1)
+        }
+        served[index] = predictions.first?.classIndex
+        lastProcessed = index
+        deviceTime += seconds * slowdown
+        return seconds * slowdown
+    }
+
+    /// Replaces the serving model; the next step uses it.
+    func swap(to newModel: TorchModel) {
+        model = newModel
+    }
+
+    /// Per-frame correctness with sample-and-hold: a dropped frame shows the previous result.
+    func correctness(carryingIn previous: Int?) -> (correct: [Bool], last: Int?) {
+        var current = previous
+        var correct: [Bool] = []
+        correct.reserveCapacity(frames.count)
+        for index in 0..<frames.count {
+            if let label = served[index] { current = label }
+            correct.append(current == frames.labels[index])
+        }
+        return (correct, current)
+    }
+}
+
+/// A retraining job: fine-tunes a copy of the serving model, one mini-batch per step.
+final class RetrainingJob: ExecutorJob {
+    let id: String
+    let stream: Int
+    let option: Int
+    let configuration: RetrainingConfiguration
+    let job: TrainingJob
+    let slowdown: Double
+    private(set) var deviceTime = 0.0
+    /// Why the job failed (NaN loss, libtorch error); inference keeps the old model.
+    private(set) var failure: String?
+
+    init(
+        id: String,
+        stream: Int,
+        option: Int,
+        configuration: RetrainingConfiguration,
+        job: TrainingJob,
+        slowdown: Double
+    ) {
+        self.id = id
+        self.stream = stream
+        self.option = option
+        self.configuration = configuration
+        self.job = job
+        self.slowdown = slowdown
+    }
+
+    func hasWork(at time: Double) -> Bool { failure == nil && !job.isFinished }
+
+    func step(at time: Double) throws -> Double {
+        do {
+            let reports = try job.train(steps: 1)
+            let seconds = reports.reduce(0.0) { $0 + $1.duration.seconds }
+            deviceTime += seconds * slowdown
+            return seconds * slowdown
+        } catch {
+            // A failed retraining job must not take inference down with it.
+            failure = String(describing: error)
+            return 0
+        }
+    }
+
+    /// Fraction of the job's steps done.
+    var progress: Double { job.totalSteps > 0 ? Double(job.stepsRun) / Double(job.totalSteps) : 1 }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,220 @@
+import EkyaCore
+import EkyaData
+import EkyaDataML
+import EkyaML
+
+/// What happened to one stream in one window of a live run.
+public struct LiveStreamRecord: Sendable {
+    public var stream: String
+    public var window: Int
+    /// Accuracy of the serving model on the window's labelled validation crops at the window start.
+    public var startAccuracy: Double
+    /// Accuracy the stream's users got: per-frame, against ground truth, with dropped frames.
+    public var measuredAccuracy: Double
+    /// The simulator's window-accuracy model applied to the executed plan (shares over time, swap time,
+    /// the models' accuracies on the frames).
+    public var simulatedAccuracy: Double
+    /// Retraining configuration run in this window, if any.
+    public var configuration: String?
+    public var predictedEndAccuracy: Double?
+    public var realisedEndAccuracy: Double?
+    public var predictedCost: Double?
+    public var realisedCost: Double?
+    public var swapTime: Double?
+    public var refusedSwap: Bool
+    public var failure: String?
+    public var initialInferenceShare: Double
+    public var initialTrainingShare: Double
+    /// Largest |achieved − allocated| share (fraction of a device) over this stream's jobs in the window.
+    public var shareError: Double
+}
+
+/// A window of a live run.
+public struct LiveWindowRecord: Sendable {
+    public var window: Int
+    public var streams: [LiveStreamRecord]
+    /// Labelling and micro-profiling delay before the plan applies, in window seconds.
+    public var delay: Double
+    /// Device-seconds spent micro-profiling, and what training every configuration fully would cost.
+    public var profilingCost: Double
+    public var exhaustiveCost: Double
+    public var decisionMilliseconds: Double
+
+    public var meanMeasured: Double { streams.map(\.measuredAccuracy).reduce(0, +) / Double(max(1, streams.count)) }
+    public var meanSimulated: Double {
+        streams.map(\.simulatedAccuracy).reduce(0, +) / Double(max(1, streams.count))
+    }
+}
+
+/// The result of running one scheduler live.
+public struct LiveRunReport: Sendable {
+    public var scheduler: String
+    public var windows: [LiveWindowRecord]
+    /// Per stream: (time since run start, accuracy over the last second) samples.
+    public var timeline: [String: [(time: Double, accuracy: Double)]]
+    /// Per stream: times of model swaps since run start.
+    public var swaps: [String: [Double]]
+    /// Realised outcomes (canonical trace rows can be made from them).
+    public var outcomes: [RealisedOutcome]
+
+    public var meanAccuracy: Double {
+        let values = windows.map(\.meanMeasured)
+        return values.reduce(0, +) / Double(max(1, values.count))
+    }
+
+    public var maxShareError: Double { windows.flatMap(\.streams).map(\.shareError).max() ?? 0 }
+
+    /// Mean over windows of |measured − simulated| in accuracy points.
+    public var meanPredictionError: Double {
+        let values = windows.map { abs($0.meanMeasured - $0.meanSimulated) * 100 }
+        return values.reduce(0, +) / Double(max(1, values.count))
+    }
+}
+
+/// Ekya running for real: streams, inference under enforced shares, labelling, micro-profiling,
+/// scheduling, retraining, validated model swaps, re-allocation — all on libtorch models and real images.
+public final class LiveRuntime {
+    public let settings: RuntimeSettings
+    let streams: [CameraStream]
+    let architecture: ModelArchitecture
+    private var windowCache: [Int: [StreamWindow]] = [:]
+    private var initialSnapshots: [TorchSnapshot] = []
+    /// Device-seconds per frame of inference (measured at start-up).
+    public private(set) var frameCost = 0.0
+
+    public init(settings: RuntimeSettings, pool: ImagePool) throws {
+        guard !settings.scenarios.isEmpty else { throw RuntimeError.invalidSettings("no streams") }
+        guard settings.windows >= 1 else { throw RuntimeError.invalidSettings("need at least one window") }
+        guard settings.windowSeconds >= 5 else { throw RuntimeError.invalidSettings("windows must last ≥ 5 s") }
+        guard settings.devices >= 1, settings.slowdown > 0 else {
+            throw RuntimeError.invalidSettings("devices must be ≥ 1 and the slowdown positive")
+        }
+        guard settings.clock == .virtual || (settings.devices == 1 && settings.slowdown == 1) else {
+            throw RuntimeError.invalidSettings("--clock wall runs on this one device: use --devices 1 --slowdown 1")
+        }
+        guard !settings.configurations.isEmpty else { throw RuntimeError.invalidSettings("no configurations") }
+        self.settings = settings
+        let configuration = try StreamConfiguration(
+            cropsPerSecond: settings.cropsPerSecond,
+            windowDuration: .milliseconds(Int64(settings.windowSeconds * 1000)),
+            testFraction: settings.testFraction,
+            seed: settings.seed
+        )
+        self.streams = try settings.scenarios.enumerated().map { index, scenario in
+            var streamConfiguration = configuration
+            streamConfiguration.seed = settings.seed &+ UInt64(index) &* 7919
+            return try CameraStream(
+                pool: pool,
+                scenario: scenario,
+                windowCount: settings.windows + 1,
+                configuration: streamConfiguration
+            )
+        }
+        self.architecture = .small(inputChannels: 1, classCount: pool.classCount)
+    }
+
+    /// Stream names (one per scenario, numbered if a scenario repeats).
+    public var streamNames: [String] {
+        settings.scenarios.enumerated().map { index, scenario in
+            settings.scenarios.filter { $0 == scenario }.count > 1 ? "\(scenario.rawValue)-\(index)" : scenario.rawValue
+        }
+    }
+
+    func windowData(_ index: Int) -> [StreamWindow] {
+        if let cached = windowCache[index] { return cached }
+        let data = streams.map { $0.window(index) }
+        windowCache[index] = data
+        return data
+    }
+
+    /// Trains every stream's starting model on its window 0 and measures the per-frame inference cost.
+    public func prepare() throws {
+        let training = WindowTrainingSettings(epochs: 8, threads: 1, seed: settings.seed)
+        initialSnapshots = try windowData(0).map { window in
+            try CropModels.train(on: window.train, settings: training).snapshot()
+        }
+        let model = try copy(initialSnapshots[0])
+        let frames = windowData(0)[0].test
+        var samples: [Double] = []
+        for index in 0..<min(60, frames.count) {
+            guard let batch = ImageBatch(count: 1, channels: 1, height: 28, width: 28, pixels: frames.crop(index))
+            else { continue }
+            let (_, seconds) = try measureSeconds { try model.predict(batch, batchSize: 1) }
+            samples.append(seconds)
+        }
+        // The mean, not the median: occasional slow frames are what makes a stream fall behind.
+        frameCost = (samples.isEmpty ? 0.001 : samples.reduce(0, +) / Double(samples.count)) * settings.slowdown
+    }
+
+    func copy(_ snapshot: TorchSnapshot) throws -> TorchModel {
+        let model = try TorchModel(architecture, seed: settings.seed)
+        try model.restore(snapshot)
+        try model.setThreads(1)
+        return model
+    }
+
+    /// Inference share that processes every frame.
+    public var fullRateShare: Double {
+        max(settings.quantum, frameCost * settings.cropsPerSecond * settings.testFraction)
+    }
+
+    /// Runs all windows with `scheduler`; `progress` receives human-readable status lines.
+    public func run(
+        scheduler: any Scheduler,
+        predictor: any AccuracyPredictor = EkyaOptimusPredictor(),
+        pace: (Double) throws -> Void = { _ in },
+        progress: (String) -> Void = { _ in }
+    ) throws -> LiveRunReport {
+        if initialSnapshots.isEmpty { try prepare() }
+        var serving = try initialSnapshots.map { try copy($0) }
+        var carried = [Int?](repeating: nil, count: streams.count)
+        var history: [RealisedOutcome] = []
+        var windows: [LiveWindowRecord] = []
+        var timeline: [String: [(time: Double, accuracy: Double)]] = [:]
+        var swaps: [String: [Double]] = [:]
+        let names = streamNames
+        for window in 1...settings.windows {
+            let runner = try WindowRun(
+                runtime: self,
+                window: window,
+                data: windowData(window),
+                serving: serving,
+                carried: carried,
+                history: history,
+                scheduler: scheduler,
+                predictor: predictor
+            )
+            let result = try runner.execute(pace: pace, progress: progress)
+            serving = result.serving
+            carried = result.carried
+            history += result.outcomes
+            windows.append(result.record)
+            let offset = Double(window - 1) * settings.windowSeconds
+            for (index, name) in names.enumerated() {
+                timeline[name, default: []] += result.perSecond[index].enumerated().map {
+                    (offset + Double($0.offset), $0.element)
+                }
+                if let time = result.record.streams[index].swapTime { swaps[name, default: []].append(offset + time) }
+            }
+            let line = result.record.streams.map {
+                "\($0.stream) \(percent($0.measuredAccuracy))\($0.swapTime != nil ? " ⇄" : "")"
+            }
+            progress(
+                "window \(window) done [\(scheduler.name)]: " + line.joined(separator: ", ")
+                    + " | mean \(percent(result.record.meanMeasured)) (model \(percent(result.record.meanSimulated)))"
+            )
+        }
+        return LiveRunReport(
+            scheduler: scheduler.name,
+            windows: windows,
+            timeline: timeline,
+            swaps: swaps,
+            outcomes: history
+        )
+    }
+}
+
+func percent(_ value: Double) -> String {
+    let tenths = Int((value * 1000).rounded())
+    return "\(tenths / 10).\(abs(tenths % 10))%"
+}

@@ -1,0 +1,120 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+
+/// One retraining configuration of the live runtime (Ekya's γ): which layers train, epochs, data fraction.
+public struct RetrainingConfiguration: Sendable, Hashable {
+    public var name: String
+    public var epochs: Int
+    public var layers: TrainableLayers
+    public var dataFraction: Double
+    public var batchSize: Int
+
+    public init(name: String, epochs: Int, layers: TrainableLayers, dataFraction: Double = 1, batchSize: Int = 32) {
+        self.name = name
+        self.epochs = epochs
+        self.layers = layers
+        self.dataFraction = dataFraction
+        self.batchSize = batchSize
+    }
+
+    /// The default grid: {head only, all layers} × {1, 4, 10} epochs (6 configurations).
+    public static let defaultGrid: [RetrainingConfiguration] = [TrainableLayers.headOnly, .all].flatMap { layers in
+        [1, 4, 10].map { epochs in
+            RetrainingConfiguration(
+                name: "\(layers == .headOnly ? "head" : "all")-\(epochs)",
+                epochs: epochs,
+                layers: layers
+            )
+        }
+    }
+}
+
+/// How the live runtime measures time.
+public enum ClockMode: String, Sendable, CaseIterable {
+    /// Real time: the window lasts `windowSeconds` of wall-clock time on one device (this CPU).
+    case wall
+    /// Virtual time: the same real compute, but the window clock advances by measured device time
+    /// (compute × slowdown) shared over the configured devices; nothing sleeps.
+    case virtual
+}
+
+/// Everything a live run needs to know.
+public struct RuntimeSettings: Sendable {
+    public var scenarios: [ScenarioPreset]
+    /// Retraining windows after the initial one (window 0 trains the starting models).
+    public var windows: Int
+    /// Window length T in (virtual or wall) seconds.
+    public var windowSeconds: Double
+    /// Crops per second per stream; `testFraction` of them are inference frames, the rest can be labelled.
+    public var cropsPerSecond: Double
+    public var testFraction: Double
+    public var devices: Int
+    /// Device-seconds per measured second of compute on this machine (the modelled device's slowness).
+    public var slowdown: Double
+    public var clock: ClockMode
+    public var configurations: [RetrainingConfiguration]
+    /// Micro-profiling: epochs and data fraction (Ekya: 5 epochs on 10 %).
+    public var profileEpochs: Int
+    public var profileFraction: Double
+    public var policy: ReallocationPolicy
+    public var quantum: Double
+    public var tick: Double
+    /// Label error rate of the ground-truth teacher.
+    public var labelErrorRate: Double
+    public var learningRate: Double
+    /// Retraining optimizer: SGD with momentum 0.9 (Ekya) or Adam.
+    public var usesAdam: Bool
+    public var seed: UInt64
+
+    public init(
+        scenarios: [ScenarioPreset] = [.stable, .dayNight, .weather, .classShift],
+        windows: Int = 4,
+        windowSeconds: Double = 60,
+        cropsPerSecond: Double = 20,
+        testFraction: Double = 0.5,
+        devices: Int = 1,
+        slowdown: Double = 25,
+        clock: ClockMode = .virtual,
+        configurations: [RetrainingConfiguration] = RetrainingConfiguration.defaultGrid,
+        profileEpochs: Int = 2,
+        profileFraction: Double = 0.1,
+        policy: ReallocationPolicy = .paper,
+        quantum: Double = 0.05,
+        tick: Double = 0.25,
+        labelErrorRate: Double = 0,
+        learningRate: Double = 0.01,
+        usesAdam: Bool = false,
+        seed: UInt64 = 1
+    ) {
+        self.scenarios = scenarios
+        self.windows = windows
+        self.windowSeconds = windowSeconds
+        self.cropsPerSecond = cropsPerSecond
+        self.testFraction = testFraction
+        self.devices = devices
+        self.slowdown = slowdown
+        self.clock = clock
+        self.configurations = configurations
+        self.profileEpochs = profileEpochs
+        self.profileFraction = profileFraction
+        self.policy = policy
+        self.quantum = quantum
+        self.tick = tick
+        self.labelErrorRate = labelErrorRate
+        self.learningRate = learningRate
+        self.usesAdam = usesAdam
+        self.seed = seed
+    }
+}
+
+/// Errors of the live runtime.
+public enum RuntimeError: Error, CustomStringConvertible, Equatable {
+    case invalidSettings(String)
+
+    public var description: String {
+        switch self {
+        case .invalidSettings(let message): "invalid runtime settings: \(message)"
+        }
+    }
+}

@@ -1,0 +1,551 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+
+/// One retraining window of a live run: label, micro-profile, schedule, execute, swap, re-allocate.
+///
+/// A class owned by one caller for one window: its mutable state is the window's state machine.
+final class WindowRun {
+    struct Profile {
+        var predictedAccuracy: Double
+        var predictedCost: Double
+    }
+
+    struct Result {
+        var record: LiveWindowRecord
+        var serving: [TorchModel]
+        var carried: [Int?]
+        var outcomes: [RealisedOutcome]
+        /// Per stream, accuracy over each second of the window.
+        var perSecond: [[Double]]
+    }
+
+    let runtime: LiveRuntime
+    let window: Int
+    let data: [StreamWindow]
+    let initialServing: [TorchModel]
+    let carriedIn: [Int?]
+    let history: [RealisedOutcome]
+    let scheduler: any Scheduler
+    let predictor: any AccuracyPredictor
+
+    // Window state.
+    var names: [String] = []
+    var count = 0
+    var seed: UInt64 = 0
+    var datasets: [TorchDataset] = []
+    var validation: [[Int]] = []
+    var profiles: [[Profile]] = []
+    var executor = ShareExecutor()
+    var inference: [InferenceJob] = []
+    var retraining: [RetrainingJob?] = []
+    var finished: [Bool] = []
+    var current: [Double] = []
+    var records: [LiveStreamRecord] = []
+    var outcomes: [RealisedOutcome] = []
+    var serving: [TorchModel] = []
+    var swapTimes: [Double?] = []
+    var shareLog: [[(time: Double, share: Double)]] = []
+    var retiredAccounting: [[ShareExecutor.Accounting]] = []
+    var capacity: Capacity
+    var timing: WindowTiming
+    var scaling: InferenceScaling = .ekyaDefault
+    var nextCheckpoint = Double.infinity
+    var nextStatus = Double.infinity
+
+    init(
+        runtime: LiveRuntime,
+        window: Int,
+        data: [StreamWindow],
+        serving: [TorchModel],
+        carried: [Int?],
+        history: [RealisedOutcome],
+        scheduler: any Scheduler,
+        predictor: any AccuracyPredictor
+    ) throws {
+        self.runtime = runtime
+        self.window = window
+        self.data = data
+        self.initialServing = serving
+        self.carriedIn = carried
+        self.history = history
+        self.scheduler = scheduler
+        self.predictor = predictor
+        self.capacity = try Capacity(devices: runtime.settings.devices, quantum: runtime.settings.quantum)
+        self.timing = try WindowTiming(length: Int(runtime.settings.windowSeconds.rounded()), labellingDelay: 0)
+    }
+
+    var settings: RuntimeSettings { runtime.settings }
+
+    func trainingPlan(
+        _ configuration: RetrainingConfiguration,
+        epochs: Int,
+        fraction: Double,
+        seed: UInt64
+    )
+        -> TrainingPlan
+    {
+        TrainingPlan(
+            epochs: epochs,
+            batchSize: configuration.batchSize,
+            dataFraction: min(1, max(fraction, 0.01)),
+            validationFraction: 0.2,
+            trainableLayers: configuration.layers,
+            optimizer: settings.usesAdam
+                ? .adam(learningRate: settings.learningRate) : .sgd(learningRate: settings.learningRate, momentum: 0.9),
+            seed: seed,
+            threads: 1
+        )
+    }
+
+    /// Runs the window: label, profile, schedule, execute with swaps and re-allocation, measure.
+    func execute(pace: (Double) throws -> Void, progress: (String) -> Void) throws -> Result {
+        names = runtime.streamNames
+        count = data.count
+        seed = settings.seed &+ UInt64(window) &* 1_000_003
+        serving = initialServing
+        retraining = Array(repeating: nil, count: count)
+        finished = Array(repeating: false, count: count)
+        swapTimes = Array(repeating: nil, count: count)
+        retiredAccounting = Array(repeating: [], count: count)
+        let labellingCost = try label()
+        let (profilingCost, exhaustiveCost) = try profile()
+        let devices = Double(settings.devices)
+        let delay = min(settings.windowSeconds / 2, (labellingCost + profilingCost) / devices)
+        timing = try WindowTiming(length: Int(settings.windowSeconds.rounded()), labellingDelay: delay)
+        scaling = .linear(cap: runtime.fullRateShare)
+
+        // Inference starts at once, on a fair share until the plan is ready.
+        executor = ShareExecutor(tick: settings.tick)
+        inference = (0..<count).map { index in
+            InferenceJob(
+                id: "infer-\(names[index])",
+                model: serving[index],
+                frames: data[index].test,
+                windowStart: data[index].start,
+                slowdown: settings.slowdown,
+                resolution: nil
+            )
+        }
+        let backlog = Int((settings.cropsPerSecond * settings.testFraction * settings.tick).rounded(.up)) + 1
+        for job in inference { job.maximumBacklog = backlog }
+        let fair = min(devices / Double(count), 1)
+        for job in inference { executor.add(job, share: fair) }
+        shareLog = (0..<count).map { _ in [(0, fair)] }
+        records = (0..<count).map { index in
+            LiveStreamRecord(
+                stream: names[index],
+                window: window,
+                startAccuracy: current[index],
+                measuredAccuracy: 0,
+                simulatedAccuracy: 0,
+                refusedSwap: false,
+                initialInferenceShare: fair,
+                initialTrainingShare: 0,
+                shareError: 0
+            )
+        }
+        try executor.run(until: delay, pace: pace)
+
+        // Schedule.
+        let clock = ContinuousClock()
+        let started = clock.now
+        let initialProblem = problem(at: delay)
+        let initialPlan = scheduler.plan(initialProblem)
+        let decision = started.duration(to: clock.now)
+        try apply(initialPlan, problem: initialProblem, at: delay)
+        for index in 0..<count {
+            records[index].initialInferenceShare = initialPlan.streams[index].inference
+            records[index].initialTrainingShare = initialPlan.streams[index].training
+        }
+        let planned = initialPlan.streams.enumerated().map { index, plan in
+            plan.option.map { "\(names[index]):\(initialProblem.streams[index].options[$0].name)" }
+                ?? "\(names[index]):-"
+        }
+        progress(
+            "window \(window) [\(scheduler.name)] t=\(Int(delay))s plan: \(planned.joined(separator: " ")) "
+                + "(profiling \(Int(profilingCost)) device-s)"
+        )
+
+        // Execute; on each completion validate, swap or refuse, and re-allocate.
+        nextCheckpoint = scheduler.replanInterval.map { delay + $0 } ?? .infinity
+        nextStatus = delay + settings.windowSeconds / 4
+        try executor.run(until: settings.windowSeconds, pace: pace) { now in
+            try self.afterTick(now, progress: progress)
+        }
+
+        // Measure what users got, and what the window-accuracy model says about the executed plan.
+        let (carried, perSecond) = try measure()
+        return Result(
+            record: LiveWindowRecord(
+                window: window,
+                streams: records,
+                delay: delay,
+                profilingCost: profilingCost,
+                exhaustiveCost: exhaustiveCost,
+                decisionMilliseconds: Double(decision.components.attoseconds) / 1e15
+                    + Double(decision.components.seconds) * 1000
+            ),
+            serving: serving,
+            carried: carried,
+            outcomes: outcomes,
+            perSecond: perSecond
+        )
+    }
+
+    /// Labels each stream's window sample with the teacher; returns the labelling cost in device-seconds.
+    func label() throws -> Double {
+        var cost = 0.0
+        datasets = []
+        for (index, stream) in data.enumerated() {
+            let labeler = try GroundTruthLabeler(
+                errorRate: settings.labelErrorRate,
+                classCount: 10,
+                seed: seed &+ UInt64(index)
+            )
+            let (labeling, seconds) = measureSeconds { labeler.label(stream.train) }
+            cost += max(labeling.computeTime.seconds, seconds) * settings.slowdown
+            datasets.append(
+                try TorchDataset(
+                    pixels: stream.train.pixels,
+                    labels: labeling.labels,
+                    channels: 1,
+                    height: CropBatch.side,
+                    width: CropBatch.side
+                )
+            )
+        }
+        return cost
+    }
+
+    /// Measures start accuracy and micro-profiles every configuration (Ekya §4): a few epochs on a
+    /// fraction of the data, accuracy after each epoch, time per step; predicts end accuracy and cost.
+    func profile() throws -> (profiling: Double, exhaustive: Double) {
+        let configurations = settings.configurations
+        var profilingCost = 0.0
+        var exhaustiveCost = 0.0
+        validation = []
+        current = []
+        profiles = []
+        for index in 0..<count {
+            let probe = try TrainingJob(
+                model: try runtime.copy(try serving[index].snapshot()),
+                dataset: datasets[index],
+                plan: trainingPlan(configurations[0], epochs: 1, fraction: 1, seed: seed)
+            )
+            validation.append(probe.validationIndices)
+            let a0 = try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices)
+            current.append(a0)
+            // One profiling run per (layers, data fraction, batch size) serves every epoch count of it,
+            // as Ekya's micro-profiler does: the curve is extrapolated to each configuration's epochs.
+            var streamProfiles = [Profile?](repeating: nil, count: configurations.count)
+            for (position, configuration) in configurations.enumerated() where streamProfiles[position] == nil {
+                let group = configurations.indices.filter {
+                    configurations[$0].layers == configuration.layers
+                        && configurations[$0].dataFraction == configuration.dataFraction
+                        && configurations[$0].batchSize == configuration.batchSize
+                }
+                let model = try runtime.copy(try serving[index].snapshot())
+                let epochs = settings.profileEpochs
+                let job = try TrainingJob(
+                    model: model,
+                    dataset: datasets[index],
+                    plan: trainingPlan(
+                        configuration,
+                        epochs: epochs,
+                        fraction: configuration.dataFraction * settings.profileFraction,
+                        seed: seed
+                    )
+                )
+                var observed: [(epochs: Double, accuracy: Double)] = []
+                var stepSeconds: [Double] = []
+                let (_, seconds) = try measureSeconds {
+                    while !job.isFinished {
+                        for report in try job.train(steps: 64) {
+                            stepSeconds.append(report.duration.seconds)
+                            if let accuracy = report.validationAccuracy {
+                                observed.append((Double(report.epoch + 1), accuracy))
+                            }
+                        }
+                    }
+                }
+                profilingCost += seconds * settings.slowdown
+                stepSeconds.sort()
+                let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
+                // Each epoch also validates; that costs what it cost while profiling.
+                let validationSeconds = max(0, seconds - stepSeconds.reduce(0, +)) / Double(max(1, epochs))
+                for member in group {
+                    let target = configurations[member]
+                    let full = try TrainingJob(
+                        model: model,
+                        dataset: datasets[index],
+                        plan: trainingPlan(target, epochs: target.epochs, fraction: target.dataFraction, seed: seed)
+                    )
+                    let cost =
+                        (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs))
+                        * settings.slowdown
+                    exhaustiveCost += cost
+                    let predicted = predictor.predict(
+                        startAccuracy: a0,
+                        observed: observed,
+                        epochs: Double(target.epochs)
+                    )
+                    streamProfiles[member] = Profile(predictedAccuracy: min(1, max(0, predicted)), predictedCost: cost)
+                }
+            }
+            profiles.append(streamProfiles.map { $0 ?? Profile(predictedAccuracy: a0, predictedCost: 0) })
+        }
+        return (profilingCost, exhaustiveCost)
+    }
+
+    /// What the scheduler may know now: predictions, finished jobs' outcomes, running jobs' progress.
+    func problem(at time: Double) -> PlanningProblem {
+        let configurations = settings.configurations
+        let streams = (0..<count).map { index -> PlanningStream in
+            if let job = retraining[index] {
+                let profile = profiles[index][job.option]
+                return PlanningStream(
+                    id: names[index],
+                    currentAccuracy: current[index],
+                    options: [
+                        PlanningOption(
+                            name: job.configuration.name,
+                            endAccuracy: profile.predictedAccuracy,
+                            cost: max(profile.predictedCost - job.deviceTime, 0.01 * profile.predictedCost)
+                        )
+                    ],
+                    isRunning: true,
+                    progress: JobProgress(
+                        workDone: job.deviceTime,
+                        fractionComplete: job.progress,
+                        predictedTotalCost: profile.predictedCost
+                    )
+                )
+            }
+            let options =
+                finished[index]
+                ? []
+                : configurations.indices.map {
+                    PlanningOption(
+                        name: configurations[$0].name,
+                        endAccuracy: profiles[index][$0].predictedAccuracy,
+                        cost: profiles[index][$0].predictedCost
+                    )
+                }
+            return PlanningStream(id: names[index], currentAccuracy: current[index], options: options)
+        }
+        return PlanningProblem(
+            streams: streams,
+            capacity: capacity,
+            timing: timing,
+            now: time,
+            scaling: scaling,
+            window: window,
+            history: history + outcomes
+        )
+    }
+
+    /// Applies a plan: shares change at the next step; newly chosen retraining jobs start now.
+    func apply(_ plan: Plan, problem: PlanningProblem, at time: Double) throws {
+        let configurations = settings.configurations
+        for index in 0..<count {
+            let decision = plan.streams[index]
+            executor.setShare(decision.inference, for: inference[index].id)
+            shareLog[index].append((time, decision.inference))
+            if let job = retraining[index] {
+                executor.setShare(decision.option == nil ? 0 : decision.training, for: job.id)
+            } else if !finished[index], let choice = decision.option, decision.training > 0 {
+                let name = problem.streams[index].options[choice].name
+                guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
+                let configuration = configurations[option]
+                let model = try runtime.copy(try serving[index].snapshot())
+                let job = RetrainingJob(
+                    id: "train-\(names[index])",
+                    stream: index,
+                    option: option,
+                    configuration: configuration,
+                    job: try TrainingJob(
+                        model: model,
+                        dataset: datasets[index],
+                        plan: trainingPlan(
+                            configuration,
+                            epochs: configuration.epochs,
+                            fraction: configuration.dataFraction,
+                            seed: seed
+                        )
+                    ),
+                    slowdown: settings.slowdown
+                )
+                retraining[index] = job
+                executor.add(job, share: decision.training)
+                records[index].configuration = configuration.name
+                records[index].predictedEndAccuracy = profiles[index][option].predictedAccuracy
+                records[index].predictedCost = profiles[index][option].predictedCost
+            }
+        }
+    }
+
+    /// Handles completions (validate, swap or refuse), re-allocation and the progress display.
+    func afterTick(_ now: Double, progress: (String) -> Void) throws {
+        var freed: [(Int, Double)] = []
+        for index in 0..<count {
+            guard let job = retraining[index], !job.hasWork(at: now) else { continue }
+            freed.append((index, executor.share(of: job.id) ?? 0))
+            try complete(job, index: index, at: now, progress: progress)
+        }
+        let checkpointDue = now >= nextCheckpoint - 1e-9
+        if checkpointDue { nextCheckpoint += scheduler.replanInterval ?? .infinity }
+        if !freed.isEmpty || checkpointDue, now < settings.windowSeconds - 1e-9 {
+            if settings.policy == .paper || checkpointDue {
+                let replanProblem = problem(at: now)
+                try apply(scheduler.plan(replanProblem), problem: replanProblem, at: now)
+            } else {
+                redistribute(freed, at: now)
+            }
+        }
+        if now >= nextStatus - 1e-9 {
+            nextStatus += settings.windowSeconds / 4
+            let status = (0..<count).map { index -> String in
+                let share = executor.share(of: inference[index].id) ?? 0
+                let training =
+                    retraining[index].map {
+                        " train \(format2(executor.share(of: $0.id) ?? 0)) \($0.configuration.name) "
+                            + "\(Int($0.progress * 100))%"
+                    } ?? ""
+                return "\(names[index]) inf \(format2(share))\(training)"
+            }
+            progress("  t=\(Int(now))s " + status.joined(separator: " | "))
+        }
+    }
+
+    /// A finished (or failed) retraining job: validate against the serving model, swap only if better.
+    func complete(_ job: RetrainingJob, index: Int, at now: Double, progress: (String) -> Void) throws {
+        if let accounting = executor.accounting(of: job.id) { retiredAccounting[index].append(accounting) }
+        executor.remove(id: job.id)
+        retraining[index] = nil
+        finished[index] = true
+        records[index].realisedCost = job.deviceTime
+        if let failure = job.failure {
+            records[index].failure = failure
+            progress("  \(names[index]): retraining failed (\(failure)); inference keeps the old model")
+            return
+        }
+        let accuracy = try job.job.finish() ?? 0
+        let before = try serving[index].accuracy(on: datasets[index], indices: validation[index])
+        records[index].realisedEndAccuracy = accuracy
+        outcomes.append(
+            RealisedOutcome(
+                stream: names[index],
+                window: window,
+                configuration: job.configuration.name,
+                predicted: RetrainingOutcome(
+                    endAccuracy: profiles[index][job.option].predictedAccuracy,
+                    gpuSeconds: profiles[index][job.option].predictedCost
+                ),
+                actual: RetrainingOutcome(endAccuracy: accuracy, gpuSeconds: job.deviceTime)
+            )
+        )
+        if accuracy > before {
+            inference[index].swap(to: job.job.model)
+            serving[index] = job.job.model
+            current[index] = accuracy
+            swapTimes[index] = now
+            records[index].swapTime = now
+            progress(
+                "  t=\(Int(now))s \(names[index]): swapped in \(job.configuration.name) "
+                    + "(validation \(percent(before)) → \(percent(accuracy)))"
+            )
+        } else {
+            records[index].refusedSwap = true
+            progress(
+                "  t=\(Int(now))s \(names[index]): refused \(job.configuration.name) "
+                    + "(validation \(percent(accuracy)) ≤ \(percent(before)))"
+            )
+        }
+    }
+
+    /// The non-`paper` re-allocation policies of spec §2.
+    func redistribute(_ freed: [(Int, Double)], at now: Double) {
+        for (index, share) in freed {
+            var recipients: [String]
+            switch settings.policy {
+            case .ownStream, .paper: recipients = [inference[index].id]
+            case .codeSystem: recipients = inference.map(\.id).filter { (executor.share(of: $0) ?? 0) > 0 }
+            case .codeSimulator:
+                recipients = inference.map(\.id) + retraining.compactMap { $0?.id }
+            }
+            for id in recipients {
+                let updated = min(1, (executor.share(of: id) ?? 0) + share / Double(max(1, recipients.count)))
+                executor.setShare(updated, for: id)
+            }
+        }
+        for index in 0..<count { shareLog[index].append((now, executor.share(of: inference[index].id) ?? 0)) }
+    }
+
+    /// Per-frame accuracy users got, per-second series, the model's prediction, and share errors.
+    func measure() throws -> (carried: [Int?], perSecond: [[Double]]) {
+        var carried = carriedIn
+        var perSecond: [[Double]] = []
+        for index in 0..<count {
+            let (correct, last) = inference[index].correctness(carryingIn: carried[index])
+            carried[index] = last
+            records[index].measuredAccuracy =
+                correct.isEmpty ? 0 : Double(correct.filter { $0 }.count) / Double(correct.count)
+            var seconds: [Double] = []
+            var position = 0
+            let arrivals = inference[index].arrivals
+            for second in 0..<Int(settings.windowSeconds) {
+                var total = 0
+                var right = 0
+                while position < arrivals.count, arrivals[position] < Double(second + 1) {
+                    total += 1
+                    if correct[position] { right += 1 }
+                    position += 1
+                }
+                seconds.append(total > 0 ? Double(right) / Double(total) : (seconds.last ?? 0))
+            }
+            perSecond.append(seconds)
+            // Spec §2's model on the executed plan: base(k) · φ(share(k)) over integer seconds k.
+            let accuracies = try frameAccuracy(before: initialServing[index], after: serving[index], index: index)
+            var total = 0.0
+            let samples = Int(settings.windowSeconds)
+            for second in 0...samples {
+                let time = Double(second)
+                let share = shareLog[index].last { $0.time <= time }?.share ?? 0
+                let swapped = swapTimes[index].map { time >= $0 } ?? false
+                total += (swapped ? accuracies.after : accuracies.before) * scaling.factor(share: share)
+            }
+            records[index].simulatedAccuracy = total / Double(samples + 1)
+            var accountings = retiredAccounting[index]
+            if let accounting = executor.accounting(of: inference[index].id) { accountings.append(accounting) }
+            records[index].shareError = accountings.map(\.shareError).max() ?? 0
+        }
+        return (carried, perSecond)
+    }
+
+    /// Accuracy on the window's frames of the model serving at the start and of the one serving at the end.
+    func frameAccuracy(before: TorchModel, after: TorchModel, index: Int) throws -> (before: Double, after: Double) {
+        let frames = data[index].test
+        func score(_ model: TorchModel) throws -> Double {
+            guard !frames.isEmpty,
+                let batch = ImageBatch(
+                    count: frames.count,
+                    channels: 1,
+                    height: CropBatch.side,
+                    width: CropBatch.side,
+                    pixels: frames.pixels
+                )
+            else { return 0 }
+            let predictions = try model.predict(batch, batchSize: 256)
+            return Double(zip(predictions, frames.labels).filter { $0.0.classIndex == $0.1 }.count)
+                / Double(frames.count)
+        }
+        let first = try score(before)
+        return (first, after === before ? first : try score(after))
+    }
+}
+
+func format2(_ value: Double) -> String {
+    let hundredths = Int((value * 100).rounded())
+    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+}

@@ -1,0 +1,67 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+import EkyaRuntime
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(10))) struct LiveRuntimeTests {
+    static let hasDataset = FashionMNIST.isAvailable()
+
+    static func settings(windows: Int = 2) -> RuntimeSettings {
+        RuntimeSettings(
+            scenarios: [.stable, .classShift],
+            windows: windows,
+            windowSeconds: 30,
+            cropsPerSecond: 16,
+            slowdown: 10,
+            configurations: [
+                RetrainingConfiguration(name: "head-2", epochs: 2, layers: .headOnly),
+                RetrainingConfiguration(name: "all-3", epochs: 3, layers: .all),
+            ],
+            tick: 0.25
+        )
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func shortRealRunHonoursSharesAndMatchesTheModel() throws {
+        // Given two real drifting streams and a live runtime on real libtorch models
+        let pool = try FashionMNIST.load(.train)
+        let runtime = try LiveRuntime(settings: Self.settings(), pool: pool)
+        var lines: [String] = []
+        // When Ekya's thief scheduler runs two windows
+        let report = try runtime.run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
+        // Then every frame was scored, shares were honoured and the window model agrees with reality
+        #expect(report.windows.count == 2)
+        for window in report.windows {
+            #expect(window.streams.count == 2)
+            for record in window.streams {
+                #expect((0...1).contains(record.measuredAccuracy))
+                #expect(record.measuredAccuracy > 0.1, "\(record.stream) w\(window.window)")
+                #expect(record.shareError < 0.05, "\(record.stream): share error \(record.shareError)")
+                // A retrained model is swapped in only when validation says it is better.
+                if let end = record.realisedEndAccuracy, record.swapTime != nil {
+                    #expect(end > record.startAccuracy - 1e-9)
+                }
+            }
+            #expect(window.profilingCost <= window.exhaustiveCost * 0.5)
+        }
+        #expect(report.meanPredictionError < 8, "model vs measured \(report.meanPredictionError) points")
+        #expect(lines.contains { $0.contains("plan:") })
+        #expect(report.timeline.count == 2)
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func badSettingsAreRejectedWithAClearMessage() throws {
+        let pool = try FashionMNIST.load(.test)
+        var settings = Self.settings()
+        settings.clock = .wall
+        settings.devices = 2
+        #expect {
+            try LiveRuntime(settings: settings, pool: pool)
+        } throws: { error in
+            String(describing: error).contains("--clock wall runs on this one device")
+        }
+        settings = Self.settings(windows: 0)
+        #expect(throws: RuntimeError.self) { try LiveRuntime(settings: settings, pool: pool) }
+    }
+}
