@@ -114,3 +114,30 @@ struct TrainingJobTests {
         }
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct TrainingBenchmarkTests {
+    @Test func measuresPositiveThroughputForBothPaths() throws {
+        let benchmark = try TrainingBenchmark(
+            architecture: .small(inputChannels: 3, classCount: 10),
+            imageSize: 32,
+            batchSize: 8,
+            threads: 1,
+            stepsPerRun: 2,
+            warmupSteps: 1
+        )
+        let training = try benchmark.measureTraining()
+        let inference = try benchmark.measureInference()
+        #expect(training.imagesPerSecond > 0 && training.imagesPerCPUSecond > 0)
+        #expect(inference.imagesPerSecond > 0 && inference.imagesPerCPUSecond > 0)
+        #expect(throws: MLError.self) {
+            try TrainingBenchmark(
+                architecture: .small(inputChannels: 3, classCount: 10),
+                imageSize: 32,
+                batchSize: 1,
+                threads: 1,
+                stepsPerRun: 1
+            )
+        }
+    }
+}
