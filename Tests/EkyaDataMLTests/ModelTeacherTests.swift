@@ -6,7 +6,7 @@ import Testing
 
 @Suite(
     .enabled(if: FashionMNIST.isAvailable(), "needs the Debian package dataset-fashion-mnist"),
-    .timeLimit(.minutes(1))
+    .timeLimit(.minutes(10))
 )
 struct ModelTeacherTests {
     static let pool = try? FashionMNIST.load(.test)

@@ -2,7 +2,7 @@ import EkyaCore
 import EkyaML
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct FreezingTests {
     @Test func headOnlyTrainingLeavesBackboneBitwiseUnchanged() throws {
         // Given a model trained a few steps with momentum (so its optimizer has state), then frozen

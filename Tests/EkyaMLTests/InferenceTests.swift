@@ -2,7 +2,7 @@ import EkyaCore
 import EkyaML
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct InferenceTests {
     @Test(arguments: [nil, 20, 32, 64])
     func classifiesBatchesAtAnyResolution(resolution: Int?) throws {
@@ -66,7 +66,7 @@ struct InferenceTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct ConcurrencyTests {
     @Test func separateModelsTrainConcurrentlyAndDeterministically() async throws {
         // Given the same job twice, each confined to its own actor, with different thread counts

@@ -3,7 +3,7 @@ import EkyaML
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct ModelFileTests {
     @Test func checkpointReloadsWithIdenticalPredictions() throws {
         // Given a trained model saved as a checkpoint
@@ -157,7 +157,7 @@ struct ModelFileTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct PyTorchInteropTests {
     /// Debian's python3-torch (the same libtorch 1.13.1 as libtorch-dev).
     static var hasPyTorch: Bool {

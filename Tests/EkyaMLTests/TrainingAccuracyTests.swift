@@ -3,7 +3,7 @@ import EkyaML
 import Testing
 
 /// Training from scratch on real data (Debian's `dataset-fashion-mnist`, 10 classes).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))
 struct TrainingAccuracyTests {
     @Test(.enabled(if: FashionMNIST.isAvailable, "needs Debian's dataset-fashion-mnist"))
     func smallModelReaches85PercentOnFashionMNIST() throws {

@@ -2,7 +2,7 @@ import EkyaCore
 import EkyaML
 import Testing
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct TrainingJobTests {
     @Test func sameSeedGivesBitwiseIdenticalTraining() throws {
         // Given two models and jobs with the same seeds
@@ -115,7 +115,7 @@ struct TrainingJobTests {
     }
 }
 
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct TrainingBenchmarkTests {
     @Test func measuresPositiveThroughputForBothPaths() throws {
         let benchmark = try TrainingBenchmark(
