@@ -146,6 +146,12 @@ public final class LiveRuntime {
         frameCost = (samples.isEmpty ? 0.001 : samples.reduce(0, +) / Double(samples.count)) * settings.slowdown
     }
 
+    /// The starting model of stream `index` (after ``prepare()``).
+    func initialSnapshot(_ index: Int) throws -> TorchSnapshot {
+        if initialSnapshots.isEmpty { try prepare() }
+        return initialSnapshots[index]
+    }
+
     func copy(_ snapshot: TorchSnapshot) throws -> TorchModel {
         let model = try TorchModel(architecture, seed: settings.seed)
         try model.restore(snapshot)

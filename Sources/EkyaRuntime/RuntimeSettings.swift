@@ -74,7 +74,7 @@ public struct RuntimeSettings: Sendable {
         cropsPerSecond: Double = 20,
         testFraction: Double = 0.5,
         devices: Int = 1,
-        slowdown: Double = 25,
+        slowdown: Double = 10,
         clock: ClockMode = .virtual,
         configurations: [RetrainingConfiguration] = RetrainingConfiguration.defaultGrid,
         profileEpochs: Int = 2,

@@ -218,10 +218,14 @@ final class WindowRun {
         return cost
     }
 
-    /// Measures start accuracy and micro-profiles every configuration (Ekya §4): a few epochs on a
-    /// fraction of the data, accuracy after each epoch, time per step; predicts end accuracy and cost.
+    /// Measures start accuracy and micro-profiles every configuration (Ekya §4).
     func profile() throws -> (profiling: Double, exhaustive: Double) {
-        let configurations = settings.configurations
+        let profiler = MicroProfiler(
+            settings: settings,
+            predictors: [predictor],
+            copy: { try self.runtime.copy($0) },
+            plan: { self.trainingPlan($0, epochs: $1, fraction: $2, seed: $3) }
+        )
         var profilingCost = 0.0
         var exhaustiveCost = 0.0
         validation = []
@@ -231,69 +235,24 @@ final class WindowRun {
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving[index].snapshot()),
                 dataset: datasets[index],
-                plan: trainingPlan(configurations[0], epochs: 1, fraction: 1, seed: seed)
+                plan: trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             validation.append(probe.validationIndices)
             let a0 = try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices)
             current.append(a0)
-            // One profiling run per (layers, data fraction, batch size) serves every epoch count of it,
-            // as Ekya's micro-profiler does: the curve is extrapolated to each configuration's epochs.
-            var streamProfiles = [Profile?](repeating: nil, count: configurations.count)
-            for (position, configuration) in configurations.enumerated() where streamProfiles[position] == nil {
-                let group = configurations.indices.filter {
-                    configurations[$0].layers == configuration.layers
-                        && configurations[$0].dataFraction == configuration.dataFraction
-                        && configurations[$0].batchSize == configuration.batchSize
+            let (estimates, cost) = try profiler.profile(
+                model: serving[index],
+                dataset: datasets[index],
+                startAccuracy: a0,
+                seed: seed
+            )
+            profilingCost += cost
+            exhaustiveCost += estimates.map(\.predictedCost).reduce(0, +)
+            profiles.append(
+                estimates.map {
+                    Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
                 }
-                let model = try runtime.copy(try serving[index].snapshot())
-                let epochs = settings.profileEpochs
-                let job = try TrainingJob(
-                    model: model,
-                    dataset: datasets[index],
-                    plan: trainingPlan(
-                        configuration,
-                        epochs: epochs,
-                        fraction: configuration.dataFraction * settings.profileFraction,
-                        seed: seed
-                    )
-                )
-                var observed: [(epochs: Double, accuracy: Double)] = []
-                var stepSeconds: [Double] = []
-                let (_, seconds) = try measureSeconds {
-                    while !job.isFinished {
-                        for report in try job.train(steps: 64) {
-                            stepSeconds.append(report.duration.seconds)
-                            if let accuracy = report.validationAccuracy {
-                                observed.append((Double(report.epoch + 1), accuracy))
-                            }
-                        }
-                    }
-                }
-                profilingCost += seconds * settings.slowdown
-                stepSeconds.sort()
-                let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
-                // Each epoch also validates; that costs what it cost while profiling.
-                let validationSeconds = max(0, seconds - stepSeconds.reduce(0, +)) / Double(max(1, epochs))
-                for member in group {
-                    let target = configurations[member]
-                    let full = try TrainingJob(
-                        model: model,
-                        dataset: datasets[index],
-                        plan: trainingPlan(target, epochs: target.epochs, fraction: target.dataFraction, seed: seed)
-                    )
-                    let cost =
-                        (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs))
-                        * settings.slowdown
-                    exhaustiveCost += cost
-                    let predicted = predictor.predict(
-                        startAccuracy: a0,
-                        observed: observed,
-                        epochs: Double(target.epochs)
-                    )
-                    streamProfiles[member] = Profile(predictedAccuracy: min(1, max(0, predicted)), predictedCost: cost)
-                }
-            }
-            profiles.append(streamProfiles.map { $0 ?? Profile(predictedAccuracy: a0, predictedCost: 0) })
+            )
         }
         return (profilingCost, exhaustiveCost)
     }

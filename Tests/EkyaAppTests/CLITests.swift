@@ -41,7 +41,7 @@ enum CLI {
     }
 }
 
-@Suite(.timeLimit(.minutes(2))) struct SimulateCLITests {
+@Suite(.timeLimit(.minutes(10))) struct SimulateCLITests {
     static let header =
         "city,task_id,hp_id,epochs,accuracy_pred,runtime_pred,accuracy_actual,runtime_actual,"
         + "default_inference_acc_pred,default_inference_acc_actual"
@@ -138,7 +138,7 @@ enum CLI {
     }
 }
 
-@Suite(.timeLimit(.minutes(1))) struct CurveCLITests {
+@Suite(.timeLimit(.minutes(10))) struct CurveCLITests {
     @Test func printsOneLinePerEpochCountWithSixDecimals() throws {
         let result = try CLI.run(["curve", "--start", "0.80", "--observed", "5:0.80", "--predict", "5,15,30"])
         #expect(result.status == 0, "\(result.standardError)")
@@ -163,5 +163,30 @@ enum CLI {
         let result = try CLI.run(["curve"] + arguments)
         #expect(result.status != 0)
         #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+    }
+}
+
+@Suite(.timeLimit(.minutes(10))) struct LiveCLITests {
+    @Test(arguments: [
+        (["demo", "--clock", "sundial"], "--clock must be 'wall' or 'virtual'"),
+        (["demo", "--streams", "stable,volcano"], "volcano"),
+        (["demo", "--optimizer", "lbfgs"], "--optimizer must be 'sgd' or 'adam'"),
+        (["demo", "--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
+        (["demo", "--scheduler", "fastest", "--windows", "1"], "unknown scheduler 'fastest'"),
+        (["profile", "--windows", "3-1"], "--windows must look like 1-3"),
+        (["profile", "--predictors", "crystal-ball"], "unknown predictor 'crystal-ball'"),
+        (["profile", "--scenario", "volcano"], "volcano"),
+    ])
+    func badInputFailsClearly(arguments: [String], message: String) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.standardError.contains(message), "stderr: \(result.standardError)")
+    }
+
+    @Test func dataScenariosListsThePresets() throws {
+        let result = try CLI.run(["data", "scenarios"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let names = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(names == ["stable", "day-night", "weather", "class-shift", "mixed"])
     }
 }

@@ -20,7 +20,7 @@ struct LiveOptions: ParsableArguments {
     var devices: Int = 1
 
     @Option(help: "Device-seconds per second of compute on this machine (how much slower the modelled device is).")
-    var slowdown: Double = 25
+    var slowdown: Double = 10
 
     @Option(help: "wall (real time, one device) or virtual (real compute, clock advanced by device time).")
     var clock: String = "virtual"

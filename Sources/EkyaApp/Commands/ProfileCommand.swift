@@ -1,0 +1,187 @@
+import ArgumentParser
+import EkyaCore
+import EkyaData
+import EkyaRuntime
+import EkyaSimulation
+import Foundation
+
+/// `ekya profile`: micro-profile every configuration on real training, then verify against full training.
+struct ProfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "Micro-profile every retraining configuration of a drifting stream and verify the predictions.",
+        discussion: """
+            For each window: label the window's crops, profile each configuration group (2 epochs on 10 % of the
+            data by default), predict every configuration's end accuracy (each predictor) and cost, then train
+            every configuration fully and measure. Prints predicted vs actual, the median absolute and signed
+            errors per predictor and per epoch count, and the profiling cost as a fraction of exhaustive training.
+            """
+    )
+
+    @Option(help: "Scenario preset (see `ekya data scenarios`).")
+    var scenario: String = "day-night"
+
+    @Option(help: "Windows to evaluate, e.g. 1-3 (window 0 trains the starting model).")
+    var windows: String = "1-3"
+
+    @Flag(help: "Train every configuration fully and compare (always done; kept for the documented interface).")
+    var verify: Bool = false
+
+    @Option(help: "Comma-separated predictors.")
+    var predictors: String = "ekya-optimus,optimus-all"
+
+    @Option(help: "Micro-profiling epochs per configuration group.")
+    var profileEpochs: Int = 2
+
+    @Option(help: "Device-seconds per measured second of compute.")
+    var slowdown: Double = 10
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Write the rows in the canonical trace format (replayable by `ekya simulate`).")
+    var traceOut: String?
+
+    @Option(help: "Write a histogram of prediction errors per predictor (SVG, like the paper's Fig. 11a).")
+    var plot: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json: Bool = false
+
+    @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
+    var dataDirectory: String = FashionMNIST.defaultDirectory
+
+    func range() throws -> ClosedRange<Int> {
+        let parts = windows.split(separator: "-").map { Int($0) }
+        guard (1...2).contains(parts.count), let low = parts.first ?? nil, let high = parts.last ?? nil, low >= 1,
+            high >= low, high <= 20
+        else { throw ValidationError("--windows must look like 1-3 (1 ≤ first ≤ last ≤ 20), not '\(windows)'") }
+        return low...high
+    }
+
+    func validate() throws {
+        _ = try range()
+        _ = try ScenarioPreset(named: scenario)
+        for name in predictors.split(separator: ",") where AccuracyPredictors.named(String(name)) == nil {
+            throw ValidationError(
+                "unknown predictor '\(name)'; known: \(AccuracyPredictors.all.map(\.name).joined(separator: ", "))"
+            )
+        }
+        guard profileEpochs >= 1, slowdown > 0 else {
+            throw ValidationError("--profile-epochs must be ≥ 1 and --slowdown positive")
+        }
+    }
+
+    func run() throws {
+        let chosen = predictors.split(separator: ",").compactMap { AccuracyPredictors.named(String($0)) }
+        let pool: ImagePool
+        do {
+            pool = try FashionMNIST.loadAll(from: dataDirectory)
+        } catch {
+            throw AppError.invalidOption("\(error)")
+        }
+        let settings = RuntimeSettings(slowdown: slowdown, profileEpochs: profileEpochs, seed: seed)
+        let evaluation = try ProfileEvaluation(
+            settings: settings,
+            pool: pool,
+            scenario: try ScenarioPreset(named: scenario),
+            windows: try range(),
+            predictors: chosen,
+            progress: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        )
+        if let traceOut { try FileIO.writeAtomically(TraceFormat.render(evaluation.canonicalTrace), to: traceOut) }
+        if let plot { try FileIO.writeAtomically(Self.histogram(evaluation), to: plot) }
+        if json {
+            let fields = evaluation.summaries.map { summary in
+                "\"\(summary.predictor)\": {\"median_abs_error\": \(String(format: "%.3f", summary.medianAbsoluteError)), "
+                    + "\"mean_signed_error\": \(String(format: "%.3f", summary.meanSignedError)), "
+                    + "\"profiling_cost_fraction\": \(String(format: "%.4f", evaluation.profilingCostFraction))}"
+            }
+            print("{\(fields.joined(separator: ", "))}")
+            return
+        }
+        var lines = [
+            "window  config   a0      "
+                + evaluation.predictors.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }
+                .joined() + "actual  cost(pred)  cost(actual)"
+        ]
+        for row in evaluation.rows {
+            lines.append(
+                String(
+                    format: "%6d  %-7@ %5.1f%%  ",
+                    row.window,
+                    row.configuration as NSString,
+                    row.startAccuracy * 100
+                )
+                    + row.predictedAccuracy.map { String(format: "%5.1f%%        ", $0 * 100) }.joined()
+                    + String(
+                        format: "%5.1f%%  %9.1f  %12.1f",
+                        row.actualAccuracy * 100,
+                        row.predictedCost,
+                        row.actualCost
+                    )
+            )
+        }
+        for summary in evaluation.summaries {
+            let bias = summary.biasByEpochs.keys.sorted().map {
+                "\($0) epochs \(String(format: "%+.1f", summary.biasByEpochs[$0] ?? 0))"
+            }
+            lines.append(
+                String(
+                    format: "%@: median |error| %.2f points, mean signed error %+.2f (%@)",
+                    summary.predictor as NSString,
+                    summary.medianAbsoluteError,
+                    summary.meanSignedError,
+                    bias.joined(separator: ", ") as NSString
+                )
+            )
+        }
+        lines.append(
+            String(
+                format: "profiling cost: %.1f device-s = %.1f%% of training every configuration fully (%.1f device-s)",
+                evaluation.profilingCost,
+                evaluation.profilingCostFraction * 100,
+                evaluation.exhaustiveCost
+            )
+        )
+        print(lines.joined(separator: "\n"))
+    }
+
+    /// Histogram of (predicted − actual) in 2-point bins, one row of bars per predictor.
+    static func histogram(_ evaluation: ProfileEvaluation) -> String {
+        let colors = ["#1f77b4", "#d62728", "#2ca02c"]
+        var svg = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"320\" font-family=\"sans-serif\" "
+                + "font-size=\"12\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<text x=\"40\" y=\"22\" font-size=\"15\">Micro-profiler error (predicted − actual, points)</text>",
+        ]
+        let bins = Array(stride(from: -30, to: 30, by: 2))
+        let counts = evaluation.predictors.indices.map { index in
+            bins.map { low in
+                evaluation.rows.filter {
+                    let error = ($0.predictedAccuracy[index] - $0.actualAccuracy) * 100
+                    return error >= Double(low) && error < Double(low + 2)
+                }.count
+            }
+        }
+        let peak = max(1, counts.flatMap { $0 }.max() ?? 1)
+        for (index, series) in counts.enumerated() {
+            for (bin, count) in series.enumerated() where count > 0 {
+                let height = Double(count) / Double(peak) * 220
+                let x = 40 + Double(bin) * 21 + Double(index) * 10
+                svg.append(
+                    "<rect x=\"\(x)\" y=\"\(260 - height)\" width=\"9\" height=\"\(height)\" fill=\"\(colors[index % 3])\"/>"
+                )
+            }
+            svg.append(
+                "<rect x=\"560\" y=\"\(40 + index * 18)\" width=\"12\" height=\"12\" fill=\"\(colors[index % 3])\"/>"
+                    + "<text x=\"578\" y=\"\(50 + index * 18)\">\(evaluation.predictors[index])</text>"
+            )
+        }
+        for (bin, low) in bins.enumerated() where low % 10 == 0 {
+            svg.append("<text x=\"\(40 + Double(bin) * 21)\" y=\"280\">\(low)</text>")
+        }
+        svg.append("<line x1=\"40\" y1=\"260\" x2=\"670\" y2=\"260\" stroke=\"#999\"/></svg>")
+        return svg.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,89 @@
+import EkyaCore
+import EkyaML
+
+/// Ekya's micro-profiler on real training: a few epochs on a fraction of the labelled data per
+/// configuration group, accuracy after each epoch on held-out crops, time per step — extrapolated to
+/// every configuration's epoch count (accuracy, by learning curve) and data size (cost, measured).
+struct MicroProfiler {
+    /// What profiling says about one configuration.
+    struct Estimate {
+        var observed: [(epochs: Double, accuracy: Double)]
+        /// Predicted end accuracy per predictor, in the order of `predictors`.
+        var predictedAccuracy: [Double]
+        /// Predicted device-seconds of full training.
+        var predictedCost: Double
+    }
+
+    let settings: RuntimeSettings
+    let predictors: [any AccuracyPredictor]
+    let copy: (TorchSnapshot) throws -> TorchModel
+    let plan: (RetrainingConfiguration, Int, Double, UInt64) -> TrainingPlan
+
+    /// Profiles every configuration for a model and a labelled dataset; returns estimates and the
+    /// profiling cost in device-seconds.
+    func profile(
+        model serving: TorchModel,
+        dataset: TorchDataset,
+        startAccuracy a0: Double,
+        seed: UInt64
+    ) throws -> (estimates: [Estimate], cost: Double) {
+        let configurations = settings.configurations
+        var estimates = [Estimate?](repeating: nil, count: configurations.count)
+        var cost = 0.0
+        for (position, configuration) in configurations.enumerated() where estimates[position] == nil {
+            // One profiling run per (layers, data fraction, batch size) serves every epoch count of it.
+            let group = configurations.indices.filter {
+                configurations[$0].layers == configuration.layers
+                    && configurations[$0].dataFraction == configuration.dataFraction
+                    && configurations[$0].batchSize == configuration.batchSize
+            }
+            let model = try copy(try serving.snapshot())
+            let epochs = settings.profileEpochs
+            let job = try TrainingJob(
+                model: model,
+                dataset: dataset,
+                plan: plan(configuration, epochs, configuration.dataFraction * settings.profileFraction, seed)
+            )
+            var observed: [(epochs: Double, accuracy: Double)] = []
+            var stepSeconds: [Double] = []
+            let (_, seconds) = try measureSeconds {
+                while !job.isFinished {
+                    for report in try job.train(steps: 64) {
+                        stepSeconds.append(report.duration.seconds)
+                        if let accuracy = report.validationAccuracy {
+                            observed.append((Double(report.epoch + 1), accuracy))
+                        }
+                    }
+                }
+            }
+            cost += seconds * settings.slowdown
+            stepSeconds.sort()
+            let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
+            // Each epoch also validates; that costs what it cost while profiling.
+            let validationSeconds = max(0, seconds - stepSeconds.reduce(0, +)) / Double(max(1, epochs))
+            for member in group {
+                let target = configurations[member]
+                let full = try TrainingJob(
+                    model: model,
+                    dataset: dataset,
+                    plan: plan(target, target.epochs, target.dataFraction, seed)
+                )
+                let predictedCost =
+                    (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
+                let accuracies = predictors.map {
+                    min(1, max(0, $0.predict(startAccuracy: a0, observed: observed, epochs: Double(target.epochs))))
+                }
+                estimates[member] = Estimate(
+                    observed: observed,
+                    predictedAccuracy: accuracies,
+                    predictedCost: predictedCost
+                )
+            }
+        }
+        return (
+            estimates.map {
+                $0 ?? Estimate(observed: [], predictedAccuracy: predictors.map { _ in a0 }, predictedCost: 0)
+            }, cost
+        )
+    }
+}

@@ -1,0 +1,199 @@
+import EkyaCore
+import EkyaData
+import EkyaDataML
+import EkyaML
+
+/// Micro-profiles every configuration of a stream's windows, then trains each fully, so predicted and
+/// actual accuracy and cost can be compared per predictor (`ekya profile --verify`).
+public struct ProfileEvaluation {
+    /// One configuration of one window: predictions and, after full training, what really happened.
+    public struct Row: Sendable {
+        public var stream: String
+        public var window: Int
+        public var configuration: String
+        public var epochs: Int
+        public var startAccuracy: Double
+        /// Per predictor (in the order given), predicted end accuracy.
+        public var predictedAccuracy: [Double]
+        public var predictedCost: Double
+        public var actualAccuracy: Double
+        public var actualCost: Double
+    }
+
+    /// Error statistics of one predictor.
+    public struct Summary: Sendable {
+        public var predictor: String
+        /// Median |predicted − actual| in accuracy points.
+        public var medianAbsoluteError: Double
+        /// Mean (predicted − actual) in accuracy points (> 0: over-prediction).
+        public var meanSignedError: Double
+        /// Mean signed error per epoch count.
+        public var biasByEpochs: [Int: Double]
+    }
+
+    public var rows: [Row]
+    public var predictors: [String]
+    /// Device-seconds spent profiling and spent training every configuration fully.
+    public var profilingCost: Double
+    public var exhaustiveCost: Double
+
+    public var profilingCostFraction: Double { exhaustiveCost > 0 ? profilingCost / exhaustiveCost : 0 }
+
+    /// Runs the evaluation for one scenario over `windows` (1-based, after the initial window 0).
+    public init(
+        settings: RuntimeSettings,
+        pool: ImagePool,
+        scenario: ScenarioPreset,
+        windows: ClosedRange<Int>,
+        predictors: [any AccuracyPredictor],
+        progress: (String) -> Void = { _ in }
+    ) throws {
+        var settings = settings
+        settings.scenarios = [scenario]
+        settings.windows = windows.upperBound
+        let runtime = try LiveRuntime(settings: settings, pool: pool)
+        try runtime.prepare()
+        var serving = try runtime.copy(try runtime.initialSnapshot(0))
+        let frozenSettings = settings
+        func plan(
+            _ configuration: RetrainingConfiguration,
+            _ epochs: Int,
+            _ fraction: Double,
+            _ seed: UInt64
+        )
+            -> TrainingPlan
+        {
+            TrainingPlan(
+                epochs: epochs,
+                batchSize: configuration.batchSize,
+                dataFraction: min(1, max(fraction, 0.01)),
+                validationFraction: 0.2,
+                trainableLayers: configuration.layers,
+                optimizer: frozenSettings.usesAdam
+                    ? .adam(learningRate: frozenSettings.learningRate)
+                    : .sgd(learningRate: frozenSettings.learningRate, momentum: 0.9),
+                seed: seed,
+                threads: 1
+            )
+        }
+        let profiler = MicroProfiler(
+            settings: settings,
+            predictors: predictors,
+            copy: { try runtime.copy($0) },
+            plan: plan
+        )
+        var rows: [Row] = []
+        var profilingCost = 0.0
+        var exhaustiveCost = 0.0
+        for window in windows {
+            let data = runtime.windowData(window)[0]
+            let seed = settings.seed &+ UInt64(window) &* 1_000_003
+            let dataset = try TorchDataset(
+                pixels: data.train.pixels,
+                labels: data.train.labels,
+                channels: 1,
+                height: CropBatch.side,
+                width: CropBatch.side
+            )
+            let probe = try TrainingJob(
+                model: try runtime.copy(try serving.snapshot()),
+                dataset: dataset,
+                plan: plan(settings.configurations[0], 1, 1, seed)
+            )
+            let a0 = try serving.accuracy(on: dataset, indices: probe.validationIndices)
+            let (estimates, cost) = try profiler.profile(
+                model: serving,
+                dataset: dataset,
+                startAccuracy: a0,
+                seed: seed
+            )
+            profilingCost += cost
+            var best: (accuracy: Double, model: TorchModel)?
+            for (index, configuration) in settings.configurations.enumerated() {
+                let model = try runtime.copy(try serving.snapshot())
+                let job = try TrainingJob(
+                    model: model,
+                    dataset: dataset,
+                    plan: plan(configuration, configuration.epochs, configuration.dataFraction, seed)
+                )
+                let (_, seconds) = try measureSeconds {
+                    while !job.isFinished { _ = try job.train(steps: 256) }
+                }
+                let accuracy = try job.finish() ?? a0
+                let actualCost = seconds * settings.slowdown
+                exhaustiveCost += actualCost
+                rows.append(
+                    Row(
+                        stream: scenario.rawValue,
+                        window: window,
+                        configuration: configuration.name,
+                        epochs: configuration.epochs,
+                        startAccuracy: a0,
+                        predictedAccuracy: estimates[index].predictedAccuracy,
+                        predictedCost: estimates[index].predictedCost,
+                        actualAccuracy: accuracy,
+                        actualCost: actualCost
+                    )
+                )
+                if accuracy > (best?.accuracy ?? a0) { best = (accuracy, model) }
+            }
+            progress("window \(window): profiled and verified \(settings.configurations.count) configurations")
+            if let best { serving = best.model }
+        }
+        self.rows = rows
+        self.predictors = predictors.map(\.name)
+        self.profilingCost = profilingCost
+        self.exhaustiveCost = exhaustiveCost
+    }
+
+    /// Error statistics per predictor.
+    public var summaries: [Summary] {
+        predictors.indices.map { index in
+            let errors = rows.map { ($0.predictedAccuracy[index] - $0.actualAccuracy) * 100 }
+            let sorted = errors.map(abs).sorted()
+            let median =
+                sorted.isEmpty
+                ? 0
+                : sorted.count % 2 == 1
+                    ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            var bias: [Int: Double] = [:]
+            for epochs in Set(rows.map(\.epochs)) {
+                let selected = rows.indices.filter { rows[$0].epochs == epochs }.map { errors[$0] }
+                bias[epochs] = selected.reduce(0, +) / Double(max(1, selected.count))
+            }
+            return Summary(
+                predictor: predictors[index],
+                medianAbsoluteError: median,
+                meanSignedError: errors.reduce(0, +) / Double(max(1, errors.count)),
+                biasByEpochs: bias
+            )
+        }
+    }
+
+    /// The rows in the canonical trace format (predictions of the first predictor).
+    public var canonicalTrace: Trace {
+        var profiles: [StreamWindowProfile] = []
+        for window in Set(rows.map(\.window)).sorted() {
+            let selected = rows.filter { $0.window == window }
+            guard let first = selected.first else { continue }
+            profiles.append(
+                StreamWindowProfile(
+                    stream: first.stream,
+                    window: window,
+                    startAccuracy: first.startAccuracy,
+                    configurations: selected.map {
+                        ConfigurationProfile(
+                            name: $0.configuration,
+                            actual: RetrainingOutcome(endAccuracy: $0.actualAccuracy, gpuSeconds: $0.actualCost),
+                            predicted: RetrainingOutcome(
+                                endAccuracy: $0.predictedAccuracy.first ?? $0.startAccuracy,
+                                gpuSeconds: $0.predictedCost
+                            )
+                        )
+                    }
+                )
+            )
+        }
+        return Trace(profiles: profiles)
+    }
+}
