@@ -157,7 +157,7 @@ let package = Package(
         .library(name: "EkyaSimulation", targets: ["EkyaSimulation"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: targets
 )

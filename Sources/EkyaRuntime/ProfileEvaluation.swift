@@ -140,8 +140,41 @@ public struct ProfileEvaluation {
             progress("window \(window): profiled and verified \(settings.configurations.count) configurations")
             if let best { serving = best.model }
         }
+        // Ours: the first predictor corrected by what earlier windows' verified outcomes say about its bias
+        // (online: window w only learns from windows < w).
+        let calibrator = Calibrator(scope: .hierarchical)
+        var outcomes: [RealisedOutcome] = []
+        for window in windows {
+            let indices = rows.indices.filter { rows[$0].window == window }
+            for index in indices {
+                let correction = calibrator.correction(
+                    stream: rows[index].stream,
+                    configuration: rows[index].configuration,
+                    history: outcomes
+                )
+                let raw = rows[index].predictedAccuracy.first ?? rows[index].startAccuracy
+                rows[index].predictedAccuracy.append(min(1, max(0, raw + correction.accuracyOffset)))
+            }
+            for index in indices {
+                outcomes.append(
+                    RealisedOutcome(
+                        stream: rows[index].stream,
+                        window: window,
+                        configuration: rows[index].configuration,
+                        predicted: RetrainingOutcome(
+                            endAccuracy: rows[index].predictedAccuracy.first ?? 0,
+                            gpuSeconds: rows[index].predictedCost
+                        ),
+                        actual: RetrainingOutcome(
+                            endAccuracy: rows[index].actualAccuracy,
+                            gpuSeconds: rows[index].actualCost
+                        )
+                    )
+                )
+            }
+        }
         self.rows = rows
-        self.predictors = predictors.map(\.name)
+        self.predictors = predictors.map(\.name) + ["\(predictors.first?.name ?? "none")+history"]
         self.profilingCost = profilingCost
         self.exhaustiveCost = exhaustiveCost
     }

@@ -78,7 +78,7 @@ public struct RuntimeSettings: Sendable {
         clock: ClockMode = .virtual,
         configurations: [RetrainingConfiguration] = RetrainingConfiguration.defaultGrid,
         profileEpochs: Int = 2,
-        profileFraction: Double = 0.1,
+        profileFraction: Double = 0.25,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,

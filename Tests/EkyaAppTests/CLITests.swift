@@ -190,3 +190,20 @@ enum CLI {
         #expect(names == ["stable", "day-night", "weather", "class-shift", "mixed"])
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct RealProfileTraceTests {
+    /// The micro-profiler's verified profiles of real training (committed by `ekya profile --trace-out`).
+    static let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data/fashion-mnist-profiles.csv").path
+
+    @Test(arguments: ["oracle", "predicted"])
+    func ourRealProfilesReplayThroughTheSimulator(profiles: String) throws {
+        let result = try CLI.run([
+            "simulate", "--trace", Self.trace, "--gpus", "1,2", "--window", "60", "--profiles", profiles,
+            "--schedulers", "thief,optimal,ekya,inference-only",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("streams  gpus  thief  optimal  ekya  inference-only"))
+        #expect(result.standardOutput.split(separator: "\n").count >= 5)
+    }
+}
