@@ -60,7 +60,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "EkyaAppTests",
-        dependencies: ["EkyaApp", "EkyaCore", "EkyaSimulation", "EkyaTestSupport", "ekya"],
+        dependencies: ["EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya"],
         swiftSettings: strictSettings
     ),
 ]

@@ -207,3 +207,18 @@ enum CLI {
         #expect(result.standardOutput.split(separator: "\n").count >= 5)
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct RunCLITests {
+    @Test func badConfigurationFileFailsWithTheField() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("run.json").path
+        try "{\"streams\": [\"stable\"], \"devices\": \"many\"}".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLI.run(["run", "--config", path])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("\(path): field 'devices' must be a Int"), "\(result.standardError)")
+        let missing = try CLI.run(["run", "--config", "/nonexistent/run.json"])
+        #expect(missing.status != 0)
+        #expect(missing.standardError.contains("cannot read '/nonexistent/run.json': no such file"))
+    }
+}

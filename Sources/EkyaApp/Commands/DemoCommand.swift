@@ -103,16 +103,38 @@ struct DemoCommand: ParsableCommand {
     var json: Bool = false
 
     @Option(help: "SVG plot of accuracy over time per stream, with model swaps marked.")
-    var plot: String = "ekya-demo.svg"
+    var plot: String? = "ekya-demo.svg"
 
     @Option(help: "Write the run's realised outcomes in the canonical trace format to this CSV file.")
     var traceOut: String?
 
     func run() throws {
-        let settings = try options.settings()
+        let names = [scheduler] + (compare ? try SimulateCommand.list(baselines, option: "--baselines") : [])
+        try LiveSession.run(
+            settings: try options.settings(),
+            schedulers: names,
+            dataDirectory: options.dataDirectory,
+            plot: plot,
+            traceOut: traceOut,
+            json: json
+        )
+    }
+}
+
+/// Runs live sessions for `ekya demo` and `ekya run`: the first scheduler is Ekya, the others are compared.
+enum LiveSession {
+    static func run(
+        settings: RuntimeSettings,
+        schedulers names: [String],
+        dataDirectory: String,
+        plot: String?,
+        traceOut: String?,
+        json: Bool
+    ) throws {
+        let chosen = try names.map { try SchedulerSpec.make($0) }
         let pool: ImagePool
         do {
-            pool = try FashionMNIST.loadAll(from: options.dataDirectory)
+            pool = try FashionMNIST.loadAll(from: dataDirectory)
         } catch {
             throw AppError.invalidOption("\(error)")
         }
@@ -128,17 +150,17 @@ struct DemoCommand: ParsableCommand {
         )
         let pace = Pacer(mode: settings.clock)
         var reports: [LiveRunReport] = []
-        let names = [scheduler] + (compare ? try SimulateCommand.list(baselines, option: "--baselines") : [])
-        for name in names {
-            let chosen = try SchedulerSpec.make(name)
+        for scheduler in chosen {
             pace.restart()
-            reports.append(try runtime.run(scheduler: chosen, pace: { try pace.wait(until: $0) }, progress: log))
+            reports.append(try runtime.run(scheduler: scheduler, pace: { try pace.wait(until: $0) }, progress: log))
         }
         guard let ekya = reports.first else { return }
         print(LiveReport.table(ekya, streams: runtime.streamNames))
-        if compare { print(LiveReport.comparison(reports)) }
-        try FileIO.writeAtomically(LiveReport.svg(ekya, windowSeconds: settings.windowSeconds), to: plot)
-        log("plot: \(plot)")
+        if reports.count > 1 { print(LiveReport.comparison(reports)) }
+        if let plot {
+            try FileIO.writeAtomically(LiveReport.svg(ekya, windowSeconds: settings.windowSeconds), to: plot)
+            log("plot: \(plot)")
+        }
         if let traceOut {
             try FileIO.writeAtomically(LiveReport.trace(ekya), to: traceOut)
             log("trace: \(traceOut)")

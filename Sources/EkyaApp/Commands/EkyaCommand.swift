@@ -8,7 +8,8 @@ public struct EkyaCommand: AsyncParsableCommand {
         abstract: "Ekya: keep edge video-analytics models accurate under data drift by scheduling retraining "
             + "and inference together.",
         subcommands: [
-            DemoCommand.self, SimulateCommand.self, ProfileCommand.self, CurveCommand.self, DataCommand.self,
+            DemoCommand.self, RunCommand.self, SimulateCommand.self, ProfileCommand.self, CurveCommand.self,
+            DataCommand.self,
             BenchCommand.self,
         ]
     )

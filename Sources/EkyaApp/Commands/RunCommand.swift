@@ -1,0 +1,163 @@
+import ArgumentParser
+import EkyaCore
+import EkyaData
+import EkyaRuntime
+import Foundation
+
+/// `ekya run --config FILE`: a live run described by a JSON file.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run Ekya live from a JSON configuration (streams, data, budget, window, schedulers).",
+        discussion: """
+            Schema (every key but "streams" is optional; unknown keys are errors):
+              {"streams": ["stable", "day-night"],   scenario presets, one stream each
+               "schedulers": ["thief", "uniform:all-4:50"],   the first is Ekya, the rest are compared
+               "windows": 4, "window_seconds": 60, "devices": 1, "slowdown": 10,
+               "clock": "virtual" | "wall", "policy": "paper", "crops_per_second": 20, "seed": 1,
+               "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
+               "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
+               "json": false}
+            """
+    )
+
+    @Option(help: "The JSON configuration file.")
+    var config: String
+
+    func run() throws {
+        let text = try FileIO.read(config)
+        let file = try RunConfiguration.parse(text, file: config)
+        try LiveSession.run(
+            settings: try file.settings(),
+            schedulers: file.schedulers ?? ["thief"],
+            dataDirectory: file.dataDirectory ?? FashionMNIST.defaultDirectory,
+            plot: file.plot,
+            traceOut: file.traceOut,
+            json: file.json ?? false
+        )
+    }
+}
+
+/// The documented schema of `ekya run --config`.
+struct RunConfiguration: Decodable, Equatable {
+    var streams: [String]
+    var schedulers: [String]?
+    var windows: Int?
+    var windowSeconds: Double?
+    var devices: Int?
+    var slowdown: Double?
+    var clock: String?
+    var policy: String?
+    var cropsPerSecond: Double?
+    var seed: UInt64?
+    var optimizer: String?
+    var learningRate: Double?
+    var labelErrorRate: Double?
+    var dataDirectory: String?
+    var plot: String?
+    var traceOut: String?
+    var json: Bool?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json
+        case windowSeconds = "window_seconds"
+        case cropsPerSecond = "crops_per_second"
+        case learningRate = "learning_rate"
+        case labelErrorRate = "label_error_rate"
+        case dataDirectory = "data_directory"
+        case traceOut = "trace_out"
+    }
+
+    /// Parses and validates a configuration; errors name the file and the field.
+    static func parse(_ text: String, file: String) throws -> RunConfiguration {
+        let data = Data(text.utf8)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw AppError.invalidOption("\(file): not valid JSON (\(error.localizedDescription))")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw AppError.invalidOption("\(file): the configuration must be a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
+            throw AppError.invalidOption(
+                "\(file): unknown key '\(unknown)'; known keys: \(known.sorted().joined(separator: ", "))"
+            )
+        }
+        do {
+            let configuration = try JSONDecoder().decode(RunConfiguration.self, from: data)
+            try configuration.check(file: file)
+            return configuration
+        } catch let error as DecodingError {
+            throw AppError.invalidOption("\(file): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "missing required key '\(path(context.codingPath + [key]))'"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must be a \(type)"
+        case .dataCorrupted(let context):
+            return "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    func check(file: String) throws {
+        guard !streams.isEmpty else { throw AppError.invalidOption("\(file): field 'streams' must not be empty") }
+        for name in streams where ScenarioPreset(rawValue: name) == nil {
+            let names = ScenarioPreset.allCases.map(\.rawValue).joined(separator: ", ")
+            throw AppError.invalidOption("\(file): field 'streams': unknown scenario '\(name)'; known: \(names)")
+        }
+        for name in schedulers ?? [] {
+            do {
+                _ = try SchedulerSpec.make(name)
+            } catch {
+                throw AppError.invalidOption("\(file): field 'schedulers': \(error)")
+            }
+        }
+        if let windows, windows < 1 { throw AppError.invalidOption("\(file): field 'windows' must be ≥ 1") }
+        if let devices, devices < 1 { throw AppError.invalidOption("\(file): field 'devices' must be ≥ 1") }
+        if let value = windowSeconds, value < 5 {
+            throw AppError.invalidOption("\(file): field 'window_seconds' must be ≥ 5")
+        }
+        if let clock, ClockMode(rawValue: clock) == nil {
+            throw AppError.invalidOption("\(file): field 'clock' must be 'wall' or 'virtual'")
+        }
+        if let policy, ReallocationPolicy(rawValue: policy) == nil {
+            throw AppError.invalidOption("\(file): field 'policy': unknown re-allocation policy '\(policy)'")
+        }
+        if let optimizer, optimizer != "sgd", optimizer != "adam" {
+            throw AppError.invalidOption("\(file): field 'optimizer' must be 'sgd' or 'adam'")
+        }
+        if let rate = labelErrorRate, !(0...1).contains(rate) {
+            throw AppError.invalidOption("\(file): field 'label_error_rate' must be in 0...1")
+        }
+    }
+
+    func settings() throws -> RuntimeSettings {
+        let clockMode = clock.flatMap(ClockMode.init(rawValue:)) ?? .virtual
+        return RuntimeSettings(
+            scenarios: streams.compactMap(ScenarioPreset.init(rawValue:)),
+            windows: windows ?? 4,
+            windowSeconds: windowSeconds ?? 60,
+            cropsPerSecond: cropsPerSecond ?? 20,
+            devices: devices ?? 1,
+            slowdown: clockMode == .wall ? 1 : (slowdown ?? 10),
+            clock: clockMode,
+            policy: try ReallocationPolicy(name: policy ?? "paper"),
+            labelErrorRate: labelErrorRate ?? 0,
+            learningRate: learningRate ?? 0.01,
+            usesAdam: optimizer == "adam",
+            seed: seed ?? 1
+        )
+    }
+}

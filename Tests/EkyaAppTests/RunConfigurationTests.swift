@@ -1,0 +1,45 @@
+import EkyaCore
+import EkyaRuntime
+import Foundation
+import Testing
+
+@testable import EkyaApp
+
+@Suite struct RunConfigurationTests {
+    @Test func parsesTheDocumentedSchema() throws {
+        let text = """
+            {"streams": ["stable", "class-shift"], "schedulers": ["thief", "uniform:all-4:50"], "windows": 2,
+             "window_seconds": 30, "devices": 2, "slowdown": 5, "clock": "virtual", "policy": "own-stream",
+             "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
+             "label_error_rate": 0.1, "plot": "p.svg", "trace_out": "t.csv", "json": true}
+            """
+        let configuration = try RunConfiguration.parse(text, file: "c.json")
+        let settings = try configuration.settings()
+        #expect(settings.scenarios.map(\.rawValue) == ["stable", "class-shift"])
+        #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
+        #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
+        #expect(settings.labelErrorRate == 0.1)
+        #expect(configuration.schedulers == ["thief", "uniform:all-4:50"])
+    }
+
+    @Test(arguments: [
+        ("[1, 2]", "c.json: the configuration must be a JSON object"),
+        ("{\"streams\": [\"stable\"], \"windws\": 3}", "c.json: unknown key 'windws'"),
+        ("{\"windows\": 3}", "c.json: missing required key 'streams'"),
+        ("{\"streams\": \"stable\"}", "c.json: field 'streams' must be a Array"),
+        ("{\"streams\": [\"stable\"], \"windows\": \"four\"}", "c.json: field 'windows' must be a Int"),
+        ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),
+        ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
+        ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),
+        ("{\"streams\": [\"stable\"], \"windows\": 0}", "field 'windows' must be ≥ 1"),
+        ("{\"streams\": [], \"windows\": 1}", "field 'streams' must not be empty"),
+        ("{\"streams\": [\"stable\"", "c.json: not valid JSON"),
+    ])
+    func badConfigurationsNameTheField(text: String, message: String) {
+        #expect {
+            try RunConfiguration.parse(text, file: "c.json")
+        } throws: { error in
+            String(describing: error).contains(message)
+        }
+    }
+}
