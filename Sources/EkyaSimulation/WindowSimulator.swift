@@ -117,24 +117,28 @@ public struct WindowSimulator: Sendable {
             )
         }
 
+        /// A stream that has not started retraining in this window: every option it may plan with.
+        func fresh(_ index: Int, currentAccuracy: Double) -> PlanningStream {
+            let profile = profiles[index]
+            return PlanningStream(
+                id: profile.stream,
+                currentAccuracy: currentAccuracy,
+                options: optionIndex[index].map { configuration in
+                    let plan = planned(profile.configurations[configuration])
+                    return PlanningOption(
+                        name: profile.configurations[configuration].name,
+                        endAccuracy: plan.endAccuracy,
+                        cost: plan.gpuSeconds
+                    )
+                }
+            )
+        }
+
         func problem(at time: Double, states: [WindowEngine.StreamState]?) -> PlanningProblem {
             var streams: [PlanningStream] = []
             for (index, profile) in profiles.enumerated() {
                 guard let state = states?[index] else {
-                    streams.append(
-                        PlanningStream(
-                            id: profile.stream,
-                            currentAccuracy: profile.startAccuracy,
-                            options: optionIndex[index].map { configuration in
-                                let plan = planned(profile.configurations[configuration])
-                                return PlanningOption(
-                                    name: profile.configurations[configuration].name,
-                                    endAccuracy: plan.endAccuracy,
-                                    cost: plan.gpuSeconds
-                                )
-                            }
-                        )
-                    )
+                    streams.append(fresh(index, currentAccuracy: profile.startAccuracy))
                     continue
                 }
                 if let job = state.job {
@@ -167,20 +171,7 @@ public struct WindowSimulator: Sendable {
                 } else if state.hasFinished {
                     streams.append(PlanningStream(id: profile.stream, currentAccuracy: state.base, options: []))
                 } else {
-                    streams.append(
-                        PlanningStream(
-                            id: profile.stream,
-                            currentAccuracy: state.base,
-                            options: optionIndex[index].map { configuration in
-                                let plan = planned(profile.configurations[configuration])
-                                return PlanningOption(
-                                    name: profile.configurations[configuration].name,
-                                    endAccuracy: plan.endAccuracy,
-                                    cost: plan.gpuSeconds
-                                )
-                            }
-                        )
-                    )
+                    streams.append(fresh(index, currentAccuracy: state.base))
                 }
             }
             return PlanningProblem(
