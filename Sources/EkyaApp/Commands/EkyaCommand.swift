@@ -28,6 +28,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (medians and ratios measured in the same run).",
-        subcommands: [BenchSchedulerCommand.self, BenchTrainingCommand.self]
+        subcommands: [BenchSchedulerCommand.self, BenchTrainingCommand.self, BenchSharesCommand.self]
     )
 }
