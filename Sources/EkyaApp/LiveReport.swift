@@ -18,10 +18,14 @@ enum LiveReport {
             lines.append(
                 "w\(window.window): " + cells.joined(separator: " | ")
                     + String(
-                        format: " || mean %@ (model %@), delay %.1fs, profiling %.0f%% of exhaustive",
+                        format: " || mean %@ (model %@), delay %.1fs, profiled %d/%d configurations, "
+                            + "profiling %.1f device-s = %.0f%% of exhaustive",
                         pct(window.meanMeasured),
                         pct(window.meanSimulated),
                         window.delay,
+                        window.profiledConfigurations,
+                        window.totalConfigurations,
+                        window.profilingCost,
                         window.exhaustiveCost > 0 ? window.profilingCost / window.exhaustiveCost * 100 : 0
                     )
             )

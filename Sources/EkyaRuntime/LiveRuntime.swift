@@ -39,6 +39,9 @@ public struct LiveWindowRecord: Sendable {
     public var profilingCost: Double
     public var exhaustiveCost: Double
     public var decisionMilliseconds: Double
+    /// Configurations profiled (summed over streams) after pruning, and before.
+    public var profiledConfigurations: Int
+    public var totalConfigurations: Int
 
     public var meanMeasured: Double { streams.map(\.measuredAccuracy).reduce(0, +) / Double(max(1, streams.count)) }
     public var meanSimulated: Double {
@@ -179,6 +182,7 @@ public final class LiveRuntime {
         var timeline: [String: [(time: Double, accuracy: Double)]] = [:]
         var swaps: [String: [Double]] = [:]
         let names = streamNames
+        var active = [Set<Int>](repeating: Set(settings.configurations.indices), count: streams.count)
         for window in 1...settings.windows {
             let runner = try WindowRun(
                 runtime: self,
@@ -188,11 +192,22 @@ public final class LiveRuntime {
                 carried: carried,
                 history: history,
                 scheduler: scheduler,
-                predictor: predictor
+                predictor: predictor,
+                active: active
             )
             let result = try runner.execute(pace: pace, progress: progress)
             serving = result.serving
             carried = result.carried
+            if window % 2 == 0, settings.pruneFraction > 0 {
+                // Ekya's pruning: drop the worst-predicted configurations, keeping at least two.
+                for index in active.indices {
+                    let ranked = active[index].sorted {
+                        (result.predictions[index][$0] ?? 0) < (result.predictions[index][$1] ?? 0)
+                    }
+                    let drop = min(Int(Double(ranked.count) * settings.pruneFraction), max(0, ranked.count - 2))
+                    active[index].subtract(ranked.prefix(drop))
+                }
+            }
             history += result.outcomes
             windows.append(result.record)
             let offset = Double(window - 1) * settings.windowSeconds

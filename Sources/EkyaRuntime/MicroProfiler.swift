@@ -21,19 +21,23 @@ struct MicroProfiler {
 
     /// Profiles every configuration for a model and a labelled dataset; returns estimates and the
     /// profiling cost in device-seconds.
+    /// - Parameter active: configurations still worth profiling (pruning); the others get no estimate.
     func profile(
         model serving: TorchModel,
         dataset: TorchDataset,
         startAccuracy a0: Double,
-        seed: UInt64
-    ) throws -> (estimates: [Estimate], cost: Double) {
+        seed: UInt64,
+        active: Set<Int>? = nil
+    ) throws -> (estimates: [Estimate?], cost: Double) {
         let configurations = settings.configurations
         var estimates = [Estimate?](repeating: nil, count: configurations.count)
         var cost = 0.0
-        for (position, configuration) in configurations.enumerated() where estimates[position] == nil {
+        for (position, configuration) in configurations.enumerated()
+        where estimates[position] == nil && active?.contains(position) != false {
             // One profiling run per (layers, data fraction, batch size) serves every epoch count of it.
             let group = configurations.indices.filter {
-                configurations[$0].layers == configuration.layers
+                active?.contains($0) != false
+                    && configurations[$0].layers == configuration.layers
                     && configurations[$0].dataFraction == configuration.dataFraction
                     && configurations[$0].batchSize == configuration.batchSize
             }
@@ -80,10 +84,6 @@ struct MicroProfiler {
                 )
             }
         }
-        return (
-            estimates.map {
-                $0 ?? Estimate(observed: [], predictedAccuracy: predictors.map { _ in a0 }, predictedCost: 0)
-            }, cost
-        )
+        return (estimates, cost)
     }
 }

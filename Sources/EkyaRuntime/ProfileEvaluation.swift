@@ -76,6 +76,7 @@ public struct ProfileEvaluation {
                 threads: 1
             )
         }
+        let chosenPredictors = predictors
         let profiler = MicroProfiler(
             settings: settings,
             predictors: predictors,
@@ -129,8 +130,8 @@ public struct ProfileEvaluation {
                         configuration: configuration.name,
                         epochs: configuration.epochs,
                         startAccuracy: a0,
-                        predictedAccuracy: estimates[index].predictedAccuracy,
-                        predictedCost: estimates[index].predictedCost,
+                        predictedAccuracy: estimates[index]?.predictedAccuracy ?? chosenPredictors.map { _ in a0 },
+                        predictedCost: estimates[index]?.predictedCost ?? 0,
                         actualAccuracy: accuracy,
                         actualCost: actualCost
                     )

@@ -57,6 +57,8 @@ public struct RuntimeSettings: Sendable {
     /// Micro-profiling: epochs and data fraction (Ekya: 5 epochs on 10 %).
     public var profileEpochs: Int
     public var profileFraction: Double
+    /// Pruning (Ekya): every 2 windows, drop this fraction of each stream's worst-predicted configurations.
+    public var pruneFraction: Double
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -79,6 +81,7 @@ public struct RuntimeSettings: Sendable {
         configurations: [RetrainingConfiguration] = RetrainingConfiguration.defaultGrid,
         profileEpochs: Int = 2,
         profileFraction: Double = 0.25,
+        pruneFraction: Double = 0.34,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -98,6 +101,7 @@ public struct RuntimeSettings: Sendable {
         self.configurations = configurations
         self.profileEpochs = profileEpochs
         self.profileFraction = profileFraction
+        self.pruneFraction = pruneFraction
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

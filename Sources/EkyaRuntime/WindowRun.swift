@@ -11,6 +11,9 @@ final class WindowRun {
         var predictedCost: Double
     }
 
+    /// Pruned configurations have no profile.
+    typealias Profiles = [Profile?]
+
     struct Result {
         var record: LiveWindowRecord
         var serving: [TorchModel]
@@ -18,6 +21,8 @@ final class WindowRun {
         var outcomes: [RealisedOutcome]
         /// Per stream, accuracy over each second of the window.
         var perSecond: [[Double]]
+        /// Per stream and configuration, the predicted end accuracy (nil when pruned).
+        var predictions: [[Double?]]
     }
 
     let runtime: LiveRuntime
@@ -28,6 +33,8 @@ final class WindowRun {
     let history: [RealisedOutcome]
     let scheduler: any Scheduler
     let predictor: any AccuracyPredictor
+    /// Per stream, the configurations not pruned yet.
+    let active: [Set<Int>]
 
     // Window state.
     var names: [String] = []
@@ -35,7 +42,7 @@ final class WindowRun {
     var seed: UInt64 = 0
     var datasets: [TorchDataset] = []
     var validation: [[Int]] = []
-    var profiles: [[Profile]] = []
+    var profiles: [Profiles] = []
     var executor = ShareExecutor()
     var inference: [InferenceJob] = []
     var retraining: [RetrainingJob?] = []
@@ -61,7 +68,8 @@ final class WindowRun {
         carried: [Int?],
         history: [RealisedOutcome],
         scheduler: any Scheduler,
-        predictor: any AccuracyPredictor
+        predictor: any AccuracyPredictor,
+        active: [Set<Int>]
     ) throws {
         self.runtime = runtime
         self.window = window
@@ -71,6 +79,7 @@ final class WindowRun {
         self.history = history
         self.scheduler = scheduler
         self.predictor = predictor
+        self.active = active
         self.capacity = try Capacity(devices: runtime.settings.devices, quantum: runtime.settings.quantum)
         self.timing = try WindowTiming(length: Int(runtime.settings.windowSeconds.rounded()), labellingDelay: 0)
     }
@@ -184,12 +193,15 @@ final class WindowRun {
                 profilingCost: profilingCost,
                 exhaustiveCost: exhaustiveCost,
                 decisionMilliseconds: Double(decision.components.attoseconds) / 1e15
-                    + Double(decision.components.seconds) * 1000
+                    + Double(decision.components.seconds) * 1000,
+                profiledConfigurations: active.map(\.count).reduce(0, +),
+                totalConfigurations: settings.configurations.count * count
             ),
             serving: serving,
             carried: carried,
             outcomes: outcomes,
-            perSecond: perSecond
+            perSecond: perSecond,
+            predictions: profiles.map { $0.map { $0?.predictedAccuracy } }
         )
     }
 
@@ -244,13 +256,16 @@ final class WindowRun {
                 model: serving[index],
                 dataset: datasets[index],
                 startAccuracy: a0,
-                seed: seed
+                seed: seed,
+                active: active[index]
             )
             profilingCost += cost
-            exhaustiveCost += estimates.map(\.predictedCost).reduce(0, +)
+            exhaustiveCost += estimates.compactMap { $0?.predictedCost }.reduce(0, +)
             profiles.append(
                 estimates.map {
-                    Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
+                    $0.map {
+                        Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
+                    }
                 }
             )
         }
@@ -261,8 +276,7 @@ final class WindowRun {
     func problem(at time: Double) -> PlanningProblem {
         let configurations = settings.configurations
         let streams = (0..<count).map { index -> PlanningStream in
-            if let job = retraining[index] {
-                let profile = profiles[index][job.option]
+            if let job = retraining[index], let profile = profiles[index][job.option] {
                 return PlanningStream(
                     id: names[index],
                     currentAccuracy: current[index],
@@ -284,12 +298,14 @@ final class WindowRun {
             let options =
                 finished[index]
                 ? []
-                : configurations.indices.map {
-                    PlanningOption(
-                        name: configurations[$0].name,
-                        endAccuracy: profiles[index][$0].predictedAccuracy,
-                        cost: profiles[index][$0].predictedCost
-                    )
+                : configurations.indices.compactMap { option in
+                    profiles[index][option].map {
+                        PlanningOption(
+                            name: configurations[option].name,
+                            endAccuracy: $0.predictedAccuracy,
+                            cost: $0.predictedCost
+                        )
+                    }
                 }
             return PlanningStream(id: names[index], currentAccuracy: current[index], options: options)
         }
@@ -338,8 +354,8 @@ final class WindowRun {
                 retraining[index] = job
                 executor.add(job, share: decision.training)
                 records[index].configuration = configuration.name
-                records[index].predictedEndAccuracy = profiles[index][option].predictedAccuracy
-                records[index].predictedCost = profiles[index][option].predictedCost
+                records[index].predictedEndAccuracy = profiles[index][option]?.predictedAccuracy
+                records[index].predictedCost = profiles[index][option]?.predictedCost
             }
         }
     }
@@ -398,8 +414,8 @@ final class WindowRun {
                 window: window,
                 configuration: job.configuration.name,
                 predicted: RetrainingOutcome(
-                    endAccuracy: profiles[index][job.option].predictedAccuracy,
-                    gpuSeconds: profiles[index][job.option].predictedCost
+                    endAccuracy: profiles[index][job.option]?.predictedAccuracy ?? current[index],
+                    gpuSeconds: profiles[index][job.option]?.predictedCost ?? 0
                 ),
                 actual: RetrainingOutcome(endAccuracy: accuracy, gpuSeconds: job.deviceTime)
             )
