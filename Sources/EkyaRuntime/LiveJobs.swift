@@ -8,7 +8,7 @@ func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     let start = clock.now
     let value = try body()
     let elapsed = start.duration(to: clock.now)
-    return (value, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    return (value, elapsed.inSeconds)
 }
 
 /// A stream's inference job: classifies the newest arrived frame whenever it gets device time.
@@ -33,7 +33,7 @@ final class InferenceJob: ExecutorJob {
         self.id = id
         self.model = model
         self.frames = frames
-        self.arrivals = frames.timestamps.map { ($0 - windowStart).seconds }
+        self.arrivals = frames.timestamps.map { ($0 - windowStart).inSeconds }
         self.slowdown = slowdown
         self.resolution = resolution
         self.served = [Int?](repeating: nil, count: frames.count)
@@ -132,7 +132,7 @@ final class RetrainingJob: ExecutorJob {
     func step(at time: Double) throws -> Double {
         do {
             let reports = try job.train(steps: 1)
-            let seconds = reports.reduce(0.0) { $0 + $1.duration.seconds }
+            let seconds = reports.reduce(0.0) { $0 + $1.duration.inSeconds }
             deviceTime += seconds * slowdown
             return seconds * slowdown
         } catch {
@@ -144,11 +144,4 @@ final class RetrainingJob: ExecutorJob {
 
     /// Fraction of the job's steps done.
     var progress: Double { job.totalSteps > 0 ? Double(job.stepsRun) / Double(job.totalSteps) : 1 }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
 }

@@ -25,7 +25,8 @@ public struct LiveStreamRecord: Sendable {
     public var failure: String?
     public var initialInferenceShare: Double
     public var initialTrainingShare: Double
-    /// Largest |achieved − allocated| share (fraction of a device) over this stream's jobs in the window.
+    /// Largest |achieved − allocated| share over the window (fraction of a device) among this stream's jobs;
+    /// allocations count only while a job had work.
     public var shareError: Double
 }
 

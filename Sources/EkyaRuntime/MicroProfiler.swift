@@ -53,7 +53,7 @@ struct MicroProfiler {
             let (_, seconds) = try measureSeconds {
                 while !job.isFinished {
                     for report in try job.train(steps: 64) {
-                        stepSeconds.append(report.duration.seconds)
+                        stepSeconds.append(report.duration.inSeconds)
                         if let accuracy = report.validationAccuracy {
                             observed.append((Double(report.epoch + 1), accuracy))
                         }

@@ -192,8 +192,7 @@ final class WindowRun {
                 delay: delay,
                 profilingCost: profilingCost,
                 exhaustiveCost: exhaustiveCost,
-                decisionMilliseconds: Double(decision.components.attoseconds) / 1e15
-                    + Double(decision.components.seconds) * 1000,
+                decisionMilliseconds: decision.inMilliseconds,
                 profiledConfigurations: active.map(\.count).reduce(0, +),
                 totalConfigurations: settings.configurations.count * count
             ),
@@ -216,7 +215,7 @@ final class WindowRun {
                 seed: seed &+ UInt64(index)
             )
             let (labeling, seconds) = measureSeconds { labeler.label(stream.train) }
-            cost += max(labeling.computeTime.seconds, seconds) * settings.slowdown
+            cost += max(labeling.computeTime.inSeconds, seconds) * settings.slowdown
             datasets.append(
                 try TorchDataset(
                     pixels: stream.train.pixels,
@@ -493,7 +492,9 @@ final class WindowRun {
             records[index].simulatedAccuracy = total / Double(samples + 1)
             var accountings = retiredAccounting[index]
             if let accounting = executor.accounting(of: inference[index].id) { accountings.append(accounting) }
-            records[index].shareError = accountings.map(\.shareError).max() ?? 0
+            // Achieved vs allocated share over the window (device-seconds over the window's length).
+            records[index].shareError =
+                accountings.map { abs($0.used - $0.allocated) / settings.windowSeconds }.max() ?? 0
         }
         return (carried, perSecond)
     }

@@ -73,7 +73,7 @@ struct BenchSchedulerCommand: ParsableCommand {
         var samples: [Double] = []
         for _ in 0..<runs {
             let elapsed = clock.measure(body)
-            samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            samples.append(elapsed.inMilliseconds)
         }
         samples.sort()
         return samples[samples.count / 2]

@@ -189,7 +189,7 @@ final class Pacer {
         if windowTime < last { origin = ContinuousClock.now - .milliseconds(Int64(windowTime * 1000)) }
         last = windowTime
         let elapsed = origin.duration(to: .now)
-        let ahead = windowTime - (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        let ahead = windowTime - elapsed.inSeconds
         if ahead > 0 { Thread.sleep(forTimeInterval: ahead) }
     }
 }

@@ -139,7 +139,7 @@ struct SimulateCommand: ParsableCommand {
         let origin = clock.now
         let rows = try experiment.run(schedulers: chosen) {
             let elapsed = origin.duration(to: clock.now)
-            return Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            return elapsed.inMilliseconds
         }
         let summary = ExperimentSummary(rows: rows).addingBestUniform()
         if let csv { try FileIO.writeAtomically(Report.csv(rows), to: csv) }
