@@ -64,4 +64,41 @@ import Testing
         settings = Self.settings(windows: 0)
         #expect(throws: RuntimeError.self) { try LiveRuntime(settings: settings, pool: pool) }
     }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func pruningDropsTheWorstConfigurationsEveryTwoWindows() throws {
+        var settings = Self.settings(windows: 3)
+        settings.scenarios = [.dayNight]
+        settings.configurations = RetrainingConfiguration.defaultGrid
+        let runtime = try LiveRuntime(settings: settings, pool: try FashionMNIST.load(.train))
+        let report = try runtime.run(scheduler: ThiefScheduler())
+        #expect(report.windows.map(\.profiledConfigurations) == [6, 6, 4])
+        #expect(report.windows.allSatisfy { $0.totalConfigurations == 6 })
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func profileEvaluationComparesPredictionsWithFullTraining() throws {
+        var settings = Self.settings(windows: 1)
+        settings.configurations = [
+            RetrainingConfiguration(name: "head-1", epochs: 1, layers: .headOnly),
+            RetrainingConfiguration(name: "head-3", epochs: 3, layers: .headOnly),
+        ]
+        let evaluation = try ProfileEvaluation(
+            settings: settings,
+            pool: try FashionMNIST.load(.train),
+            scenario: .classShift,
+            windows: 1...1,
+            predictors: [EkyaOptimusPredictor(), OptimusFitAllPredictor()]
+        )
+        #expect(evaluation.rows.count == 2)
+        #expect(evaluation.predictors == ["ekya-optimus", "optimus-all", "ekya-optimus+history"])
+        for row in evaluation.rows {
+            #expect(row.predictedAccuracy.count == 3)
+            #expect((0...1).contains(row.actualAccuracy) && row.actualCost > 0 && row.predictedCost > 0)
+        }
+        // Profiling two epochs of a quarter of the data costs less than training both fully.
+        #expect(evaluation.profilingCostFraction < 1)
+        #expect(evaluation.summaries.count == 3)
+        #expect(evaluation.canonicalTrace.profiles.first?.configurations.count == 2)
+    }
 }
