@@ -50,17 +50,24 @@ struct MicroProfiler {
             )
             var observed: [(epochs: Double, accuracy: Double)] = []
             var stepSeconds: [Double] = []
-            let (_, seconds) = try measureSeconds {
-                while !job.isFinished {
-                    for report in try job.train(steps: 64) {
-                        stepSeconds.append(report.duration.inSeconds)
-                        if let accuracy = report.validationAccuracy {
-                            observed.append((Double(report.epoch + 1), accuracy))
+            var failed = false
+            let (_, seconds) = measureSeconds {
+                do {
+                    while !job.isFinished {
+                        for report in try job.train(steps: 64) {
+                            stepSeconds.append(report.duration.inSeconds)
+                            if let accuracy = report.validationAccuracy {
+                                observed.append((Double(report.epoch + 1), accuracy))
+                            }
                         }
                     }
+                } catch {
+                    // A configuration whose profiling run fails (e.g. NaN loss) is not offered this window.
+                    failed = true
                 }
             }
             cost += seconds * settings.slowdown
+            if failed { continue }
             stepSeconds.sort()
             let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
             // Each epoch also validates; that costs what it cost while profiling.
