@@ -150,6 +150,63 @@ import Testing
         #expect(mean("optimal+cal=global") > mean("optimal"))
     }
 
+    @Test func poolingShrinksEachPredictionTowardsTheStreamMean() throws {
+        let stream = PlanningStream(
+            id: "s",
+            currentAccuracy: 0.5,
+            options: [
+                PlanningOption(name: "cheap", endAccuracy: 0.7, cost: 10),
+                PlanningOption(name: "dear", endAccuracy: 0.9, cost: 100),
+            ]
+        )
+        let problem = PlanningProblem(
+            streams: [stream],
+            capacity: try Capacity(devices: 1),
+            timing: try WindowTiming(length: 200, labellingDelay: 2),
+            now: 0
+        )
+        let tuned = try #require(try SchedulerSpec.make("optimal+pool=0.25") as? TunedScheduler)
+        let options = tuned.prepare(problem).streams[0].options
+        #expect(abs(options[0].endAccuracy - 0.775) < 1e-12)
+        #expect(abs(options[1].endAccuracy - 0.825) < 1e-12)
+        #expect(options.map(\.cost) == [10, 100])
+        #expect(throws: EkyaError.self) { try SchedulerSpec.make("optimal+pool=1.5") }
+    }
+
+    @Test func poolingBeatsTrustingNoisyPredictionsWhenRealDifferencesAreSmall() throws {
+        // Real end accuracies differ by at most 2 points between configurations; predictions carry
+        // ±10-point noise. Trusting them buys expensive jobs for nothing; pooling lets cost decide.
+        var generator = SplitMix64(seed: 23)
+        var trace = SyntheticWorkload.trace(streams: 6, configurations: 8, windows: 4, using: &generator)
+        for index in trace.profiles.indices {
+            let start = trace.profiles[index].startAccuracy
+            for configuration in trace.profiles[index].configurations.indices {
+                var profile = trace.profiles[index].configurations[configuration]
+                let end = min(0.99, start + 0.15 + Double.random(in: 0...0.02, using: &generator))
+                profile.actual = RetrainingOutcome(endAccuracy: end, gpuSeconds: profile.actual.gpuSeconds)
+                profile.predicted = RetrainingOutcome(
+                    endAccuracy: min(0.99, max(start + 0.01, end + Double.random(in: -0.1...0.1, using: &generator))),
+                    gpuSeconds: profile.actual.gpuSeconds
+                )
+                trace.profiles[index].configurations[configuration] = profile
+            }
+        }
+        let experiment = Experiment(
+            trace: trace,
+            traceName: "noisy",
+            devices: [1],
+            settings: SimulationSettings(timing: try WindowTiming(length: 200, labellingDelay: 2), profiles: .predicted)
+        )
+        let rows = try experiment.run(schedulers: [
+            try SchedulerSpec.make("optimal+progress+fill"), try SchedulerSpec.make("optimal+progress+fill+pool=0"),
+        ])
+        func mean(_ name: String) -> Double {
+            let selected = rows.filter { $0.scheduler == name }
+            return selected.map(\.meanAccuracy).reduce(0, +) / Double(selected.count)
+        }
+        #expect(mean("optimal+progress+fill+pool=0") > mean("optimal+progress+fill"))
+    }
+
     @Test func tunedSpecsParseAndRejectNonsense() throws {
         #expect(try SchedulerSpec.make("ekya").name == "ekya")
         let tuned = try #require(try SchedulerSpec.make("thief+cal=hier+progress+check=5+fill") as? TunedScheduler)

@@ -4,10 +4,10 @@ public enum SchedulerSpec {
     public static let knownNamesDescription =
         "ekya, thief, thief-fixpoint, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
         + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|family|stream|hier, "
-        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, fill"
+        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill"
 
     /// The recommended combination, selectable as `ekya`.
-    public static let recommended = "optimal+progress+check=10+fill"
+    public static let recommended = "optimal+progress+check=10+fill+pool=0.35"
 
     /// The scheduler called `name`.
     public static func make(_ name: String) throws(EkyaError) -> any Scheduler {
@@ -61,6 +61,7 @@ public enum SchedulerSpec {
             case "floor": tuned.inferenceFloor = try number(0...1)
             case "fill": tuned.isWaterFilling = true
             case "shrink": tuned.gainShrinkage = try number(0...1)
+            case "pool": tuned.poolingWeight = try number(0...1)
             default:
                 throw .invalidSchedulerSpec(name, reason: "unknown feature '\(feature)'")
             }

@@ -21,6 +21,9 @@ public struct TunedScheduler: Scheduler {
     public var isWaterFilling: Bool
     /// Factor applied to predicted accuracy gains of new jobs (1: trust them; < 1: discount them).
     public var gainShrinkage: Double
+    /// Weight kept on each option's own predicted accuracy when pooling it with the stream's mean prediction
+    /// (1: no pooling; 0: every option of a stream predicted alike, so cost decides).
+    public var poolingWeight: Double
     public var label: String
 
     public init(
@@ -32,6 +35,7 @@ public struct TunedScheduler: Scheduler {
         inferenceFloor: Double = 0,
         isWaterFilling: Bool = false,
         gainShrinkage: Double = 1,
+        poolingWeight: Double = 1,
         label: String
     ) {
         self.base = base
@@ -42,6 +46,7 @@ public struct TunedScheduler: Scheduler {
         self.inferenceFloor = inferenceFloor
         self.isWaterFilling = isWaterFilling
         self.gainShrinkage = gainShrinkage
+        self.poolingWeight = poolingWeight
         self.label = label
     }
 
@@ -102,6 +107,22 @@ public struct TunedScheduler: Scheduler {
                     shrunk.endAccuracy =
                         stream.currentAccuracy + gainShrinkage * (option.endAccuracy - stream.currentAccuracy)
                     return shrunk
+                }
+                return updated
+            }
+        }
+        if poolingWeight != 1 {
+            // Shrinkage towards the stream's mean prediction: per-option accuracy predictions are noisy
+            // (several points) while the real differences between options are small, so an option's own
+            // prediction only partly informs where it really ends.
+            prepared.streams = prepared.streams.map { stream in
+                guard !stream.isRunning, stream.options.count > 1 else { return stream }
+                let mean = stream.options.reduce(0) { $0 + $1.endAccuracy } / Double(stream.options.count)
+                var updated = stream
+                updated.options = stream.options.map { option in
+                    var pooled = option
+                    pooled.endAccuracy = mean + poolingWeight * (option.endAccuracy - mean)
+                    return pooled
                 }
                 return updated
             }
