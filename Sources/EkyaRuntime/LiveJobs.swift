@@ -1,14 +1,26 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import EkyaCore
 import EkyaData
 import EkyaML
 
-/// Measures the wall time of `body` in seconds.
+/// Measures the compute time of `body` in seconds (process CPU time, see ``processComputeSeconds()``).
 func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-    let clock = ContinuousClock()
-    let start = clock.now
+    let start = processComputeSeconds()
     let value = try body()
-    let elapsed = start.duration(to: clock.now)
-    return (value, elapsed.inSeconds)
+    return (value, max(0, processComputeSeconds() - start))
+}
+
+/// CPU seconds this process has used (all its threads): the compute a step really took, which — unlike
+/// wall time — does not grow when other processes load the machine. Every job runs on the executor's one
+/// thread (intra-op threads included), so the difference over a step is that step's compute.
+func processComputeSeconds() -> Double {
+    var time = timespec()
+    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// A stream's inference job: classifies the newest arrived frame whenever it gets device time.
@@ -28,6 +40,8 @@ final class InferenceJob: ExecutorJob {
     private(set) var served: [Int?]
     private(set) var lastProcessed = -1
     private(set) var deviceTime = 0.0
+    /// Frames classified so far.
+    private(set) var processed = 0
 
     init(id: String, model: TorchModel, frames: CropBatch, windowStart: Duration, slowdown: Double, resolution: Int?) {
         self.id = id
@@ -77,6 +91,7 @@ final class InferenceJob: ExecutorJob {
         }
         served[index] = predictions.first?.classIndex
         lastProcessed = index
+        processed += 1
         deviceTime += seconds * slowdown
         return seconds * slowdown
     }
@@ -131,8 +146,8 @@ final class RetrainingJob: ExecutorJob {
 
     func step(at time: Double) throws -> Double {
         do {
-            let reports = try job.train(steps: 1)
-            let seconds = reports.reduce(0.0) { $0 + $1.duration.inSeconds }
+            // Compute time of the step, including the validation that ends an epoch.
+            let (_, seconds) = try measureSeconds { try job.train(steps: 1) }
             deviceTime += seconds * slowdown
             return seconds * slowdown
         } catch {

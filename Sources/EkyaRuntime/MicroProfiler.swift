@@ -51,6 +51,7 @@ struct MicroProfiler {
             var observed: [(epochs: Double, accuracy: Double)] = []
             var stepSeconds: [Double] = []
             var failed = false
+            let wallStart = ContinuousClock.now
             let (_, seconds) = measureSeconds {
                 do {
                     while !job.isFinished {
@@ -68,7 +69,10 @@ struct MicroProfiler {
             }
             cost += seconds * settings.slowdown
             if failed { continue }
-            stepSeconds.sort()
+            // Steps are timed on the wall clock; the run's compute (CPU) time over its wall time converts them.
+            let wall = ContinuousClock.now - wallStart
+            let computeRatio = wall.inSeconds > 0 ? min(4, seconds / wall.inSeconds) : 1
+            stepSeconds = stepSeconds.map { $0 * computeRatio }.sorted()
             let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
             // Each epoch also validates; that costs what it cost while profiling.
             let validationSeconds = max(0, seconds - stepSeconds.reduce(0, +)) / Double(max(1, epochs))
@@ -81,8 +85,21 @@ struct MicroProfiler {
                 )
                 let predictedCost =
                     (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
+                // Work units: a profiling epoch covers profileFraction of what one of the target's epochs covers.
+                let scale = settings.profileFraction * configuration.dataFraction / max(target.dataFraction, 1e-9)
+                let worked = observed.map { (epochs: $0.epochs * scale, accuracy: $0.accuracy) }
                 let accuracies = predictors.map {
-                    min(1, max(0, $0.predict(startAccuracy: a0, observed: observed, epochs: Double(target.epochs))))
+                    min(
+                        1,
+                        max(
+                            0,
+                            $0.predict(
+                                startAccuracy: a0,
+                                observed: $0.countsWork ? worked : observed,
+                                epochs: Double(target.epochs)
+                            )
+                        )
+                    )
                 }
                 estimates[member] = Estimate(
                     observed: observed,

@@ -155,6 +155,13 @@ final class WindowRun {
             )
         }
         try executor.run(until: delay, pace: pace)
+        // What a frame costs now, inside the running executor (measured, not the start-up figure).
+        let processed = inference.map(\.processed).reduce(0, +)
+        if processed >= 20 {
+            let perFrame = inference.map(\.deviceTime).reduce(0, +) / Double(processed)
+            let fullRate = perFrame * settings.cropsPerSecond * settings.testFraction
+            scaling = .linear(cap: max(settings.quantum, runtime.fullRateShare, fullRate))
+        }
 
         // Schedule.
         let clock = ContinuousClock()
@@ -173,7 +180,7 @@ final class WindowRun {
         }
         progress(
             "window \(window) [\(scheduler.name)] t=\(Int(delay))s plan: \(planned.joined(separator: " ")) "
-                + "(profiling \(Int(profilingCost)) device-s)"
+                + "(profiling \(Int(profilingCost)) device-s; full frame rate \(format2(scaling.saturationShare)))"
         )
 
         // Execute; on each completion validate, swap or refuse, and re-allocate.
@@ -193,14 +200,15 @@ final class WindowRun {
                 profilingCost: profilingCost,
                 exhaustiveCost: exhaustiveCost,
                 decisionMilliseconds: decision.inMilliseconds,
-                profiledConfigurations: active.map(\.count).reduce(0, +),
+                profiledConfigurations: scheduler.usesProfiles ? active.map(\.count).reduce(0, +) : 0,
                 totalConfigurations: settings.configurations.count * count
             ),
             serving: serving,
             carried: carried,
             outcomes: outcomes,
             perSecond: perSecond,
-            predictions: profiles.map { $0.map { $0?.predictedAccuracy } }
+            // A baseline has no predictions (its pruning is moot: it profiles nothing).
+            predictions: profiles.map { $0.map { scheduler.usesProfiles ? $0?.predictedAccuracy : nil } }
         )
     }
 
@@ -251,6 +259,14 @@ final class WindowRun {
             validation.append(probe.validationIndices)
             let a0 = try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices)
             current.append(a0)
+            guard scheduler.usesProfiles else {
+                // A fixed baseline knows its configuration already: nothing to profile, nothing to charge.
+                // (An unknown gain, just above the current accuracy, keeps every option on offer.)
+                profiles.append(
+                    settings.configurations.map { _ in Profile(predictedAccuracy: a0.nextUp, predictedCost: 1) }
+                )
+                continue
+            }
             let (estimates, cost) = try profiler.profile(
                 model: serving[index],
                 dataset: datasets[index],
@@ -353,8 +369,9 @@ final class WindowRun {
                 retraining[index] = job
                 executor.add(job, share: decision.training)
                 records[index].configuration = configuration.name
-                records[index].predictedEndAccuracy = profiles[index][option]?.predictedAccuracy
-                records[index].predictedCost = profiles[index][option]?.predictedCost
+                records[index].predictedEndAccuracy =
+                    scheduler.usesProfiles ? profiles[index][option]?.predictedAccuracy : nil
+                records[index].predictedCost = scheduler.usesProfiles ? profiles[index][option]?.predictedCost : nil
             }
         }
     }

@@ -60,6 +60,39 @@ import Testing
         #expect(abs(solution.parameters[1] - 1) < 1e-6)
     }
 
+    @Test func workPredictorReadsAKnownCurveFromProfilingInWorkUnits() {
+        // The truth: acc(x) = 1 − (1/(2x + 2) + 0.1) in full-data epochs x. Profiling 2 epochs on a quarter
+        // of the data observes it at x = 0.25 and 0.5.
+        let truth = LearningCurve(b0: 2, b1: 2, b2: 0.1)
+        let observed = [0.25, 0.5].map { (epochs: $0, accuracy: truth.accuracy(epochs: $0)) }
+        let predictor = OptimusWorkPredictor()
+        #expect(predictor.countsWork)
+        for epochs in [1.0, 4, 10] {
+            let predicted = predictor.predict(startAccuracy: truth.accuracy(epochs: 0), observed: observed, epochs: epochs)
+            #expect(abs(predicted - truth.accuracy(epochs: epochs)) < 0.01, "epochs \(epochs)")
+        }
+        // Ekya's procedure, given the same points as whole epochs, sees far less headroom.
+        let ekya = EkyaOptimusPredictor().predict(
+            startAccuracy: truth.accuracy(epochs: 0),
+            observed: [(1, observed[0].accuracy), (2, observed[1].accuracy)],
+            epochs: 10
+        )
+        #expect(ekya < truth.accuracy(epochs: 10) - 0.05)
+    }
+
+    @Test func workPredictorStaysBetweenTheBestObservationAndOne() {
+        let predictor = OptimusWorkPredictor()
+        // Falling accuracy while profiling: never predicts below the best observed point.
+        let falling = predictor.predict(startAccuracy: 0.6, observed: [(0.1, 0.55), (0.2, 0.5)], epochs: 10)
+        #expect(falling >= 0.55 - 1e-12)
+        // A steep rise: bounded by 1.
+        let steep = predictor.predict(startAccuracy: 0.1, observed: [(0.1, 0.6), (0.2, 0.95)], epochs: 30)
+        #expect(steep <= 1)
+        #expect(steep >= 0.95)
+        #expect(predictor.predict(startAccuracy: 0.4, observed: [], epochs: 5) == 0.4)
+        #expect(AccuracyPredictors.named("optimus-work") != nil)
+    }
+
     @Test func failuresAreErrorsNotNaN() {
         #expect(throws: LeastSquares.Failure.nonFiniteStart) {
             try LeastSquares().solve(start: [0]) { _ in [Double.nan] }

@@ -43,6 +43,9 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Micro-profiling epochs per configuration group (Ekya: 5).")
     var profileEpochs: Int = 2
 
+    @Option(help: "Micro-profiling: fraction of the window's labelled data each profiling run trains on (Ekya: 0.1).")
+    var profileFraction: Double = 0.25
+
     @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
     var dataDirectory: String = FashionMNIST.defaultDirectory
 
@@ -53,6 +56,9 @@ struct LiveOptions: ParsableArguments {
         }
         guard learningRate > 0, learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1)") }
         guard profileEpochs >= 1 else { throw ValidationError("--profile-epochs must be at least 1") }
+        guard profileFraction > 0, profileFraction <= 1 else {
+            throw ValidationError("--profile-fraction must be in (0, 1]")
+        }
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
@@ -65,6 +71,7 @@ struct LiveOptions: ParsableArguments {
             slowdown: clockMode == .wall ? 1 : slowdown,
             clock: clockMode,
             profileEpochs: profileEpochs,
+            profileFraction: profileFraction,
             policy: try ReallocationPolicy(name: policy),
             learningRate: learningRate,
             usesAdam: optimizer == "adam",

@@ -32,6 +32,13 @@ public protocol AccuracyPredictor: Sendable {
     var name: String { get }
     /// Accuracy after `epochs` epochs, from the start accuracy and the accuracies observed while profiling.
     func predict(startAccuracy: Double, observed: [(epochs: Double, accuracy: Double)], epochs: Double) -> Double
+    /// Whether `observed` epochs should be given in work units — profiling epochs × the fraction of the
+    /// data the profiling run trained on — rather than as counted (Ekya counts them as full epochs).
+    var countsWork: Bool { get }
+}
+
+extension AccuracyPredictor {
+    public var countsWork: Bool { false }
 }
 
 /// The Ekya authors' curve-fitting procedure (spec §4).
@@ -98,9 +105,42 @@ public struct OptimusFitAllPredictor: AccuracyPredictor {
     }
 }
 
+/// Fits the Optimus curve through (0, a0) and every profiled point measured in *work* — full-data
+/// epochs' worth of gradient steps — and reads it at the configuration's epochs.
+///
+/// A profiling epoch on 10 % of the data is a tenth of a real epoch; Ekya's procedure counts it as a whole
+/// one and so sees far less headroom than there is whenever one profiling epoch changes the model a lot
+/// (new classes, a new look). The asymptote is bounded by 1 (b2 ≥ 0); the prediction never falls
+/// below the best profiled accuracy nor rises above 1. Falls back to the last observation.
+public struct OptimusWorkPredictor: AccuracyPredictor {
+    public init() {}
+
+    public var name: String { "optimus-work" }
+
+    public var countsWork: Bool { true }
+
+    public func predict(
+        startAccuracy a0: Double,
+        observed: [(epochs: Double, accuracy: Double)],
+        epochs: Double
+    )
+        -> Double
+    {
+        guard let last = observed.last else { return a0 }
+        let best = observed.map(\.accuracy).max() ?? last.accuracy
+        guard epochs > last.epochs else { return a0 + (last.accuracy - a0) * max(0, epochs) / max(last.epochs, 1e-9) }
+        let solver = LeastSquares(lowerBounds: [0, 1e-6, 0], upperBounds: [.infinity, .infinity, 1])
+        guard let curve = try? LearningCurve.fit([(0, a0)] + observed, solver: solver) else { return best }
+        let value = curve.accuracy(epochs: epochs)
+        return value.isFinite ? min(1, max(best, value)) : best
+    }
+}
+
 /// Accuracy predictors by name.
 public enum AccuracyPredictors {
-    public static let all: [any AccuracyPredictor] = [EkyaOptimusPredictor(), OptimusFitAllPredictor()]
+    public static let all: [any AccuracyPredictor] = [
+        EkyaOptimusPredictor(), OptimusFitAllPredictor(), OptimusWorkPredictor(),
+    ]
 
     /// The predictor called `name`.
     public static func named(_ name: String) -> (any AccuracyPredictor)? {

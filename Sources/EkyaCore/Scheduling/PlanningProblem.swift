@@ -131,8 +131,12 @@ public protocol Scheduler: Sendable {
     func plan(_ problem: PlanningProblem) -> Plan
     /// Seconds between progress check points at which the scheduler wants to re-plan (nil: only on completions).
     var replanInterval: Double? { get }
+    /// Whether it plans with micro-profiler predictions; a live run skips (and does not charge) profiling
+    /// for a scheduler that does not, such as a fixed uniform baseline.
+    var usesProfiles: Bool { get }
 }
 
 extension Scheduler {
     public var replanInterval: Double? { nil }
+    public var usesProfiles: Bool { true }
 }

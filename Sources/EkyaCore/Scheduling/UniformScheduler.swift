@@ -16,6 +16,9 @@ public struct UniformScheduler: Scheduler {
 
     public static let inferenceOnly = UniformScheduler(configuration: nil, inferenceFraction: 1)
 
+    /// A fixed configuration needs no predictions.
+    public var usesProfiles: Bool { false }
+
     public var name: String {
         guard let configuration else { return "inference-only" }
         return "uniform:\(configuration):\(Int((inferenceFraction * 100).rounded()))"
