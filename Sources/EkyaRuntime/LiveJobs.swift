@@ -1,11 +1,12 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import EkyaCore
-import EkyaData
-import EkyaML
 
 /// Measures the compute time of `body` in seconds (process CPU time, see ``processComputeSeconds()``).
 func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
@@ -14,8 +15,10 @@ func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
     return (value, max(0, processComputeSeconds() - start))
 }
 
-/// CPU seconds this process has used (all its threads): the compute a step really took, which — unlike
-/// wall time — does not grow when other processes load the machine. Every job runs on the executor's one
+/// CPU seconds this process has used, all its threads together.
+///
+/// That is the compute a step really took, which — unlike wall time — does not grow when other processes
+/// load the machine. Every job runs on the executor's one
 /// thread (intra-op threads included), so the difference over a step is that step's compute.
 func processComputeSeconds() -> Double {
     var time = timespec()

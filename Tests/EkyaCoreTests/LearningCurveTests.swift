@@ -68,7 +68,11 @@ import Testing
         let predictor = OptimusWorkPredictor()
         #expect(predictor.countsWork)
         for epochs in [1.0, 4, 10] {
-            let predicted = predictor.predict(startAccuracy: truth.accuracy(epochs: 0), observed: observed, epochs: epochs)
+            let predicted = predictor.predict(
+                startAccuracy: truth.accuracy(epochs: 0),
+                observed: observed,
+                epochs: epochs
+            )
             #expect(abs(predicted - truth.accuracy(epochs: epochs)) < 0.01, "epochs \(epochs)")
         }
         // Ekya's procedure, given the same points as whole epochs, sees far less headroom.
