@@ -65,7 +65,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "EkyaAppTests",
-        dependencies: ["EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya"],
+        dependencies: [
+            "EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya", "EkyaStore",
+        ],
         swiftSettings: strictSettings
     ),
 ]

@@ -27,6 +27,24 @@ public struct LiveStreamStatus: Sendable, Equatable, Codable {
     public var progress: Double?
     public var swapped: Bool
     public var failed: Bool
+
+    public init(
+        stream: String,
+        inferenceShare: Double,
+        trainingShare: Double,
+        configuration: String?,
+        progress: Double?,
+        swapped: Bool,
+        failed: Bool
+    ) {
+        self.stream = stream
+        self.inferenceShare = inferenceShare
+        self.trainingShare = trainingShare
+        self.configuration = configuration
+        self.progress = progress
+        self.swapped = swapped
+        self.failed = failed
+    }
 }
 
 /// A window in progress: its number, phase, window time and every stream's shares and retraining progress.
@@ -37,6 +55,14 @@ public struct LiveWindowStatus: Sendable, Equatable, Codable {
     public var time: Double
     public var windowSeconds: Double
     public var streams: [LiveStreamStatus]
+
+    public init(window: Int, phase: String, time: Double, windowSeconds: Double, streams: [LiveStreamStatus]) {
+        self.window = window
+        self.phase = phase
+        self.time = time
+        self.windowSeconds = windowSeconds
+        self.streams = streams
+    }
 }
 
 /// What one window of a ``RuntimeSession`` produced.
