@@ -89,10 +89,15 @@ struct DashboardData: Codable, Sendable {
             for row in rows {
                 let offset = Double(row.window.number - 1) * seconds
                 if let result = row.result {
+                    // Mean accuracy over 5-second buckets: one second holds only a few frames.
                     let values = result.timelineValues
-                    let step = max(1, values.count / 40)
-                    for index in stride(from: 0, to: values.count, by: step) {
-                        series.append([offset + Double(index), (values[index] * 1000).rounded() / 1000])
+                    let bucket = max(1, min(5, values.count / 4))
+                    for start in stride(from: 0, to: values.count, by: bucket) {
+                        let slice = values[start..<min(start + bucket, values.count)]
+                        let mean = slice.reduce(0, +) / Double(slice.count)
+                        series.append([
+                            offset + Double(start) + Double(slice.count) / 2, (mean * 1000).rounded() / 1000,
+                        ])
                     }
                     if let swap = result.swapTime { swaps.append(offset + swap) }
                 }

@@ -253,7 +253,7 @@ import Testing
             try await client.execute(uri: "/api/dashboard", method: .get) { response in
                 let object = try #require(try Self.json(response) as? [String: Any])
                 let streams = try #require(object["streams"] as? [[String: Any]])
-                #expect((streams.first?["series"] as? [Any])?.count == 3)
+                #expect((streams.first?["series"] as? [Any])?.count == 3)  // 3 s of data: 1-second buckets
                 #expect(streams.first?["swaps"] as? [Double] == [30])
             }
         }
