@@ -28,7 +28,12 @@ var targets: [Target] = [
             "EkyaDataML",
             "EkyaML",
             "EkyaRuntime",
+            "EkyaService",
+            "EkyaStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         resources: [.copy("Resources")],
         swiftSettings: strictSettings
@@ -60,7 +65,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "EkyaAppTests",
-        dependencies: ["EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya"],
+        dependencies: [
+            "EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya", "EkyaStore",
+        ],
         swiftSettings: strictSettings
     ),
 ]
@@ -148,6 +155,50 @@ targets += [
     ),
 ]
 
+// MARK: Ekya as a service: durable state (SQLite via GRDB, versioned model store), HTTP API, metrics, dashboard.
+targets += [
+    .target(
+        name: "EkyaStore",
+        dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: strictSettings
+    ),
+    .target(
+        name: "EkyaService",
+        dependencies: [
+            "EkyaCore",
+            "EkyaData",
+            "EkyaML",
+            "EkyaRuntime",
+            "EkyaStore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        resources: [.copy("Dashboard")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaStoreTests",
+        dependencies: ["EkyaStore", .product(name: "GRDB", package: "GRDB.swift")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaServiceTests",
+        dependencies: [
+            "EkyaService",
+            "EkyaStore",
+            "EkyaRuntime",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ],
+        swiftSettings: strictSettings
+    ),
+]
+
 let package = Package(
     name: "Ekya",
     platforms: [.macOS(.v15)],
@@ -157,7 +208,13 @@ let package = Package(
         .library(name: "EkyaSimulation", targets: ["EkyaSimulation"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: targets
 )

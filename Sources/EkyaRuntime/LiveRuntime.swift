@@ -84,7 +84,9 @@ public final class LiveRuntime {
     private var windowCache: [Int: [StreamWindow]] = [:]
     private var initialSnapshots: [TorchSnapshot] = []
     /// Device-seconds per frame of inference (measured at start-up).
-    public private(set) var frameCost = 0.0
+    public internal(set) var frameCost = 0.0
+    /// Stream names chosen by the caller (the service's stream ids); nil: derived from the scenarios.
+    var nameOverride: [String]?
 
     public init(settings: RuntimeSettings, pool: ImagePool) throws {
         guard !settings.scenarios.isEmpty else { throw RuntimeError.invalidSettings("no streams") }
@@ -119,7 +121,8 @@ public final class LiveRuntime {
 
     /// Stream names (one per scenario, numbered if a scenario repeats).
     public var streamNames: [String] {
-        settings.scenarios.enumerated().map { index, scenario in
+        if let nameOverride { return nameOverride }
+        return settings.scenarios.enumerated().map { index, scenario in
             settings.scenarios.filter { $0 == scenario }.count > 1 ? "\(scenario.rawValue)-\(index)" : scenario.rawValue
         }
     }

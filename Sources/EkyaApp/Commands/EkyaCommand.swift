@@ -11,6 +11,7 @@ public struct EkyaCommand: AsyncParsableCommand {
             DemoCommand.self, RunCommand.self, SimulateCommand.self, ProfileCommand.self, CurveCommand.self,
             DataCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
         ]
     )
 

@@ -1,0 +1,157 @@
+import ArgumentParser
+import EkyaService
+import EkyaStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `ekya serve`: Ekya as a long-running service with durable state, an HTTP API, metrics and a dashboard.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run Ekya as a service: durable state, HTTP API, Prometheus metrics and a live dashboard.",
+        discussion: """
+            Either --config FILE or --demo (the embedded default: 5 streams, one per drift preset).
+            Configuration file (JSON; "token" and "data_dir" are required, unknown keys are errors):
+              {"listen": "127.0.0.1:8080", "token": "secret", "data_dir": "/var/lib/ekya",
+               "streams": ["stable", {"id": "cam-2", "scenario": "weather", "seed": 7}],
+               "window_seconds": 60, "pause_seconds": 2, "crops_per_second": 10, "devices": 1, "slowdown": 10,
+               "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2,
+               "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist"}
+            "streams" seed an empty database only; afterwards the database and the API decide. State lives in
+            DATA_DIR/ekya.sqlite (SQLite, WAL) and DATA_DIR/models/<stream>/<version>/. SIGTERM or SIGINT stop
+            at the next step: the window in progress is recorded as interrupted and the process exits 0.
+            """
+    )
+
+    @Option(help: "The JSON configuration file.")
+    var config: String?
+
+    @Flag(help: "Serve the embedded default (5 streams) without a configuration file.")
+    var demo: Bool = false
+
+    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:8080; overrides the file's).")
+    var listen: String?
+
+    @Option(name: .customLong("data-dir"), help: "Directory of the database and the model store.")
+    var dataDir: String?
+
+    @Option(help: "Bearer token for mutating API requests (overrides the file's; --demo default: ekya-demo).")
+    var token: String?
+
+    @Option(help: "Window length T in (virtual) seconds (overrides the file's).")
+    var windowSeconds: Double?
+
+    @Option(help: "Wall-clock pause between windows in seconds (overrides the file's).")
+    var pauseSeconds: Double?
+
+    func makeConfiguration() throws -> ServiceConfiguration {
+        var configuration: ServiceConfiguration
+        switch (config, demo) {
+        case (let path?, false):
+            configuration = try ServiceConfiguration.parse(try FileIO.read(path), file: path)
+        case (nil, true):
+            guard let dataDir else { throw ValidationError("--demo needs --data-dir DIR") }
+            configuration = ServiceConfiguration(token: token ?? "ekya-demo", dataDir: dataDir)
+        case (.some, true):
+            throw ValidationError("use either --config FILE or --demo, not both")
+        case (nil, false):
+            throw ValidationError("give --config FILE or --demo")
+        }
+        if let listen {
+            do {
+                (configuration.host, configuration.port) = try ServiceConfiguration.parseListen(listen)
+            } catch {
+                throw ValidationError("--listen: \(error)")
+            }
+        }
+        if let dataDir { configuration.dataDir = dataDir }
+        if let token {
+            guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
+            configuration.token = token
+        }
+        if let windowSeconds {
+            guard windowSeconds >= 5 else { throw ValidationError("--window-seconds must be ≥ 5") }
+            configuration.windowSeconds = windowSeconds
+        }
+        if let pauseSeconds {
+            guard pauseSeconds >= 0 else { throw ValidationError("--pause-seconds must be ≥ 0") }
+            configuration.pauseSeconds = pauseSeconds
+        }
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try makeConfiguration()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel =
+                ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            return handler
+        }
+        let logger = Logger(label: "ekya")
+        let dataURL = URL(fileURLWithPath: configuration.dataDir, isDirectory: true)
+        let store: ServiceStore
+        let models: ModelStore
+        do {
+            try FileManager.default.createDirectory(at: dataURL, withIntermediateDirectories: true)
+            store = try ServiceStore(path: dataURL.appendingPathComponent("ekya.sqlite").path)
+            models = try ModelStore(root: dataURL.appendingPathComponent("models", isDirectory: true))
+        } catch {
+            throw AppError.invalidOption("data_dir '\(configuration.dataDir)': \(error)")
+        }
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets[ServiceMetrics.windowDurationLabel] = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
+            .map { Duration.seconds($0) }
+        let metrics = ServiceMetrics(factory: factory)
+        let state = ServiceState()
+        let loop = WindowLoop(
+            configuration: configuration,
+            store: store,
+            models: models,
+            state: state,
+            metrics: metrics,
+            logger: logger
+        )
+        let router = API.router(
+            APIContext(
+                store: store,
+                state: state,
+                registry: registry,
+                token: configuration.token,
+                windowSeconds: configuration.windowSeconds
+            )
+        )
+        let host = configuration.host
+        let port = configuration.port
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "ekya"),
+            onServerRunning: { channel in
+                logger.info("listening on http://\(host):\(channel.localAddress?.port ?? port)")
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: app),
+                    .init(
+                        service: RuntimeService(loop: loop),
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        logger.info("stopped")
+    }
+}

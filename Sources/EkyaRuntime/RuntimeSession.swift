@@ -1,0 +1,332 @@
+import EkyaCore
+import EkyaData
+import EkyaDataML
+import EkyaML
+
+/// A stream of a long-running session: its id (also its model-store directory), drift preset and seed.
+public struct StreamSpec: Sendable, Hashable, Codable {
+    public var id: String
+    public var scenario: ScenarioPreset
+    public var seed: UInt64
+
+    public init(id: String, scenario: ScenarioPreset, seed: UInt64) {
+        self.id = id
+        self.scenario = scenario
+        self.seed = seed
+    }
+}
+
+/// One stream's state in the middle of a window, for live displays.
+public struct LiveStreamStatus: Sendable, Equatable, Codable {
+    public var stream: String
+    public var inferenceShare: Double
+    public var trainingShare: Double
+    /// The retraining configuration running (or that ran) in this window.
+    public var configuration: String?
+    /// Fraction of the retraining job's steps done (nil: none started).
+    public var progress: Double?
+    public var swapped: Bool
+    public var failed: Bool
+
+    public init(
+        stream: String,
+        inferenceShare: Double,
+        trainingShare: Double,
+        configuration: String?,
+        progress: Double?,
+        swapped: Bool,
+        failed: Bool
+    ) {
+        self.stream = stream
+        self.inferenceShare = inferenceShare
+        self.trainingShare = trainingShare
+        self.configuration = configuration
+        self.progress = progress
+        self.swapped = swapped
+        self.failed = failed
+    }
+}
+
+/// A window in progress: its number, phase, window time and every stream's shares and retraining progress.
+public struct LiveWindowStatus: Sendable, Equatable, Codable {
+    public var window: Int
+    /// `profiling` until the plan applies, then `running`.
+    public var phase: String
+    public var time: Double
+    public var windowSeconds: Double
+    public var streams: [LiveStreamStatus]
+
+    public init(window: Int, phase: String, time: Double, windowSeconds: Double, streams: [LiveStreamStatus]) {
+        self.window = window
+        self.phase = phase
+        self.time = time
+        self.windowSeconds = windowSeconds
+        self.streams = streams
+    }
+}
+
+/// What one window of a ``RuntimeSession`` produced.
+public struct SessionWindowResult {
+    public var record: LiveWindowRecord
+    /// Per stream (in `record.streams` order), accuracy over each second of the window.
+    public var perSecond: [[Double]]
+    public var outcomes: [RealisedOutcome]
+    /// Per stream, the profiled configurations: name, predicted end accuracy, predicted cost.
+    public var profiles: [[(configuration: String, accuracy: Double, cost: Double)]]
+    /// Streams whose serving model changed in this window (a validated swap), with the new model.
+    public var swapped: [String: TorchModel]
+    /// Device-seconds used by every job over the window's device-seconds.
+    public var utilisation: Double
+}
+
+/// Errors of a session.
+public enum RuntimeSessionError: Error, CustomStringConvertible, Equatable {
+    /// The caller asked to stop; the window was abandoned at a step boundary.
+    case stopped
+    case unknownStream(String)
+    case duplicateStream(String)
+
+    public var description: String {
+        switch self {
+        case .stopped: "stopped at a step boundary"
+        case .unknownStream(let id): "no stream '\(id)' in the session"
+        case .duplicateStream(let id): "stream '\(id)' is already in the session"
+        }
+    }
+}
+
+/// Ekya live, one window at a time, over a stream set that can change between windows: the driver of
+/// `ekya serve`.
+///
+/// It reuses ``LiveRuntime``'s window (``WindowRun``) unchanged. Streams repeat a drift cycle of `cycle`
+/// windows (window `n` shows the stream's window `1 + (n − 1) mod cycle`; window 0 trains starting models),
+/// so a session can run for weeks. Like ``LiveRuntime`` it is synchronous and confined to one thread.
+public final class RuntimeSession {
+    struct Entry {
+        var spec: StreamSpec
+        var stream: CameraStream
+        var serving: TorchModel
+        var carried: Int?
+        var active: Set<Int>
+    }
+
+    public let settings: RuntimeSettings
+    public let pool: ImagePool
+    public let cycle: Int
+    let architecture: ModelArchitecture
+    private var entries: [Entry] = []
+    private var history: [RealisedOutcome] = []
+    private var windowsRun = 0
+    /// Device-seconds per frame of inference (measured when the first stream is added).
+    public private(set) var frameCost = 0.0
+
+    public init(settings: RuntimeSettings, pool: ImagePool, cycle: Int = 30) throws {
+        guard cycle >= 1 else { throw RuntimeError.invalidSettings("the drift cycle needs at least one window") }
+        guard settings.windowSeconds >= 5 else { throw RuntimeError.invalidSettings("windows must last ≥ 5 s") }
+        guard settings.devices >= 1, settings.slowdown > 0 else {
+            throw RuntimeError.invalidSettings("devices must be ≥ 1 and the slowdown positive")
+        }
+        guard !settings.configurations.isEmpty else { throw RuntimeError.invalidSettings("no configurations") }
+        self.settings = settings
+        self.pool = pool
+        self.cycle = cycle
+        self.architecture = .small(inputChannels: 1, classCount: pool.classCount)
+    }
+
+    /// The streams, in window order.
+    public var streams: [StreamSpec] { entries.map(\.spec) }
+
+    /// The model serving a stream.
+    public func servingModel(_ id: String) -> TorchModel? {
+        entries.first { $0.spec.id == id }?.serving
+    }
+
+    func makeStream(_ spec: StreamSpec) throws -> CameraStream {
+        let configuration = try StreamConfiguration(
+            cropsPerSecond: settings.cropsPerSecond,
+            windowDuration: .milliseconds(Int64(settings.windowSeconds * 1000)),
+            testFraction: settings.testFraction,
+            seed: spec.seed
+        )
+        return try CameraStream(
+            pool: pool,
+            scenario: spec.scenario,
+            windowCount: cycle + 1,
+            configuration: configuration
+        )
+    }
+
+    /// A fresh model of the session's architecture holding `snapshot`'s weights, on one thread.
+    public func model(from snapshot: TorchSnapshot) throws -> TorchModel {
+        let model = try TorchModel(architecture, seed: settings.seed)
+        try model.restore(snapshot)
+        try model.setThreads(1)
+        return model
+    }
+
+    /// Loads a checkpoint written by `TorchModel.saveCheckpoint(to:)` into the session's architecture
+    /// (the restore fails if the file holds another architecture).
+    public func loadModel(contentsOf path: String) throws -> TorchModel {
+        let loaded = try TorchModel(contentsOf: path)
+        return try model(from: try loaded.snapshot())
+    }
+
+    /// Trains a stream's starting model on its window 0 (what ``LiveRuntime/prepare()`` does per stream).
+    public func trainStartingModel(_ spec: StreamSpec) throws -> TorchModel {
+        let stream = try makeStream(spec)
+        let training = WindowTrainingSettings(epochs: 8, threads: 1, seed: spec.seed)
+        let trained = try CropModels.train(on: stream.window(0).train, settings: training)
+        return try model(from: try trained.snapshot())
+    }
+
+    /// Adds a stream serving `model`; it takes part from the next window.
+    public func add(_ spec: StreamSpec, serving model: TorchModel) throws {
+        guard !entries.contains(where: { $0.spec.id == spec.id }) else {
+            throw RuntimeSessionError.duplicateStream(spec.id)
+        }
+        let stream = try makeStream(spec)
+        if frameCost == 0 { frameCost = try measureFrameCost(model, frames: stream.window(0).test) }
+        entries.append(
+            Entry(
+                spec: spec,
+                stream: stream,
+                serving: model,
+                carried: nil,
+                active: Set(settings.configurations.indices)
+            )
+        )
+    }
+
+    /// Removes a stream; it takes no part in the next window.
+    public func remove(_ id: String) throws {
+        guard entries.contains(where: { $0.spec.id == id }) else { throw RuntimeSessionError.unknownStream(id) }
+        entries.removeAll { $0.spec.id == id }
+        history.removeAll { $0.stream == id }
+    }
+
+    /// Replaces the model serving a stream (a rollback).
+    public func replaceModel(_ id: String, with model: TorchModel) throws {
+        guard let index = entries.firstIndex(where: { $0.spec.id == id }) else {
+            throw RuntimeSessionError.unknownStream(id)
+        }
+        entries[index].serving = model
+    }
+
+    func measureFrameCost(_ model: TorchModel, frames: CropBatch) throws -> Double {
+        var samples: [Double] = []
+        for index in 0..<min(60, frames.count) {
+            guard let batch = ImageBatch(count: 1, channels: 1, height: 28, width: 28, pixels: frames.crop(index))
+            else { continue }
+            let (_, seconds) = try measureSeconds { try model.predict(batch, batchSize: 1) }
+            samples.append(seconds)
+        }
+        return (samples.isEmpty ? 0.001 : samples.reduce(0, +) / Double(samples.count)) * settings.slowdown
+    }
+
+    /// Runs window `number` over the current streams.
+    ///
+    /// - Parameters:
+    ///   - shouldStop: polled at every executor step; when it returns true the window is abandoned
+    ///     (``RuntimeSessionError/stopped``) and the serving models stay as they were before the window.
+    ///   - observe: receives the window's live status about every `observeInterval` window-seconds.
+    public func runWindow(
+        _ number: Int,
+        scheduler: any Scheduler,
+        predictor: any AccuracyPredictor = EkyaOptimusPredictor(),
+        observeInterval: Double = 1,
+        shouldStop: () -> Bool = { false },
+        observe: (LiveWindowStatus) -> Void = { _ in },
+        progress: (String) -> Void = { _ in }
+    ) throws -> SessionWindowResult {
+        guard !entries.isEmpty else { throw RuntimeError.invalidSettings("no streams") }
+        var windowSettings = settings
+        windowSettings.scenarios = entries.map(\.spec.scenario)
+        windowSettings.windows = 1
+        let runtime = try LiveRuntime(settings: windowSettings, pool: pool)
+        runtime.nameOverride = entries.map(\.spec.id)
+        runtime.frameCost = frameCost
+        let dataIndex = 1 + (number - 1) % cycle
+        let runner = try WindowRun(
+            runtime: runtime,
+            window: number,
+            data: entries.map { $0.stream.window(dataIndex) },
+            serving: entries.map(\.serving),
+            carried: entries.map(\.carried),
+            history: history,
+            scheduler: scheduler,
+            predictor: predictor,
+            active: entries.map(\.active)
+        )
+        var nextObservation = 0.0
+        let pace: (Double) throws -> Void = { now in
+            if shouldStop() { throw RuntimeSessionError.stopped }
+            guard now >= nextObservation else { return }
+            nextObservation = now + observeInterval
+            observe(Self.status(of: runner, window: number, at: now))
+        }
+        let result = try runner.execute(pace: pace, progress: progress)
+        var swapped: [String: TorchModel] = [:]
+        for index in entries.indices {
+            if result.serving[index] !== entries[index].serving {
+                swapped[entries[index].spec.id] = result.serving[index]
+                entries[index].serving = result.serving[index]
+            }
+            entries[index].carried = result.carried[index]
+        }
+        windowsRun += 1
+        if windowsRun % 2 == 0, settings.pruneFraction > 0 {
+            // Ekya's pruning, as in LiveRuntime.run: drop the worst-predicted configurations, keep at least two.
+            for index in entries.indices {
+                let ranked = entries[index].active.sorted {
+                    (result.predictions[index][$0] ?? 0) < (result.predictions[index][$1] ?? 0)
+                }
+                let drop = min(Int(Double(ranked.count) * settings.pruneFraction), max(0, ranked.count - 2))
+                entries[index].active.subtract(ranked.prefix(drop))
+            }
+        }
+        // The calibrating schedulers learn from recent outcomes; a bounded history keeps memory flat for weeks.
+        history = Array((history + result.outcomes).suffix(64 * max(1, entries.count)))
+        let configurations = settings.configurations
+        let profiles = runner.profiles.map { stream in
+            stream.enumerated().compactMap { option, profile in
+                profile.map { (configurations[option].name, $0.predictedAccuracy, $0.predictedCost) }
+            }
+        }
+        var used = runner.retiredAccounting.joined().map(\.used).reduce(0, +)
+        for id in runner.executor.jobIDs { used += runner.executor.accounting(of: id)?.used ?? 0 }
+        return SessionWindowResult(
+            record: result.record,
+            perSecond: result.perSecond,
+            outcomes: result.outcomes,
+            profiles: profiles,
+            swapped: swapped,
+            utilisation: used / (settings.windowSeconds * Double(settings.devices))
+        )
+    }
+
+    static func status(of runner: WindowRun, window: Int, at now: Double) -> LiveWindowStatus {
+        let executor = runner.executor
+        let streams = runner.records.indices.map { index -> LiveStreamStatus in
+            let record = runner.records[index]
+            let job = runner.retraining.indices.contains(index) ? runner.retraining[index] : nil
+            let finished = runner.finished.indices.contains(index) && runner.finished[index]
+            return LiveStreamStatus(
+                stream: record.stream,
+                inferenceShare: runner.inference.indices.contains(index)
+                    ? executor.share(of: runner.inference[index].id) ?? 0 : 0,
+                trainingShare: job.flatMap { executor.share(of: $0.id) } ?? 0,
+                configuration: record.configuration,
+                progress: job.map(\.progress) ?? (finished ? 1 : nil),
+                swapped: record.swapTime != nil,
+                failed: record.failure != nil
+            )
+        }
+        return LiveWindowStatus(
+            window: window,
+            phase: now < runner.timing.labellingDelay ? "profiling" : "running",
+            time: now,
+            windowSeconds: runner.settings.windowSeconds,
+            streams: streams
+        )
+    }
+}

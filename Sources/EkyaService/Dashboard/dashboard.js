@@ -1,0 +1,122 @@
+// Ekya live dashboard: polls /api/dashboard and draws one SVG chart per stream (no libraries).
+"use strict";
+
+const SVG = "http://www.w3.org/2000/svg";
+const W = 400, H = 170, PAD = { left: 30, right: 8, top: 8, bottom: 18 };
+
+function el(name, attributes, parent) {
+  const node = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes || {})) node.setAttribute(key, value);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function pct(value) {
+  return value === null || value === undefined ? "–" : (value * 100).toFixed(1) + "%";
+}
+
+function chart(stream, windowSeconds) {
+  const svg = el("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none",
+    "data-stream": stream.id, "data-points": String(stream.series.length), "data-swaps": String(stream.swaps.length) });
+  const times = stream.series.map((p) => p[0]).concat(stream.windows.map((w) => (w.window - 1) * windowSeconds));
+  const t0 = times.length ? Math.min(...times) : 0;
+  const t1 = times.length ? Math.max(...times, t0 + windowSeconds) : windowSeconds;
+  const x = (t) => PAD.left + (t - t0) / Math.max(1e-9, t1 - t0) * (W - PAD.left - PAD.right);
+  const y = (a) => PAD.top + (1 - a) * (H - PAD.top - PAD.bottom);
+  for (const level of [0, 0.25, 0.5, 0.75, 1]) {
+    el("line", { class: level === 0 ? "axis" : "grid", x1: PAD.left, x2: W - PAD.right, y1: y(level), y2: y(level) }, svg);
+    el("text", { x: 2, y: y(level) + 3 }, svg).textContent = Math.round(level * 100) + "%";
+  }
+  for (const w of stream.windows) {
+    const start = (w.window - 1) * windowSeconds;
+    if (start >= t0 && start <= t1) {
+      el("line", { class: "grid", x1: x(start), x2: x(start), y1: PAD.top, y2: H - PAD.bottom }, svg);
+      el("text", { x: x(start) + 2, y: H - 5 }, svg).textContent = "w" + w.window;
+    }
+  }
+  if (stream.series.length) {
+    const points = stream.series.map((p) => `${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join(" ");
+    el("polyline", { class: "accuracy", points }, svg);
+  }
+  for (const swap of stream.swaps) {
+    el("line", { class: "swap", x1: x(swap), x2: x(swap), y1: PAD.top, y2: H - PAD.bottom }, svg);
+  }
+  for (const w of stream.windows) {
+    const mid = (w.window - 0.5) * windowSeconds;
+    if (w.predicted !== null && w.predicted !== undefined) el("circle", { class: "predicted", cx: x(mid), cy: y(w.predicted), r: 4 }, svg);
+    if (w.realised !== null && w.realised !== undefined) el("circle", { class: "realised", cx: x(mid), cy: y(w.realised), r: 3 }, svg);
+  }
+  return svg;
+}
+
+function bar(kind, label, value, text) {
+  const fragment = document.createDocumentFragment();
+  const name = document.createElement("span");
+  name.textContent = label;
+  const track = document.createElement("div");
+  track.className = "bar " + kind;
+  const fill = document.createElement("span");
+  fill.style.width = Math.max(0, Math.min(1, value || 0)) * 100 + "%";
+  track.appendChild(fill);
+  const number = document.createElement("span");
+  number.className = "num";
+  number.textContent = text;
+  fragment.append(name, track, number);
+  return fragment;
+}
+
+function card(stream, windowSeconds) {
+  const section = document.createElement("section");
+  section.className = "card stream";
+  section.dataset.stream = stream.id;
+  const title = document.createElement("h2");
+  title.textContent = stream.id;
+  const meta = document.createElement("span");
+  meta.className = "meta";
+  meta.textContent = `${stream.scenario} · ${stream.status} · model v${stream.serving_version ?? "–"}`;
+  title.appendChild(meta);
+  section.appendChild(title);
+  section.appendChild(chart(stream, windowSeconds));
+  const bars = document.createElement("div");
+  bars.className = "bars";
+  bars.appendChild(bar("inference", "inference", stream.inference_share, (stream.inference_share ?? 0).toFixed(2)));
+  bars.appendChild(bar("training", "retraining", stream.training_share, (stream.training_share ?? 0).toFixed(2)));
+  const progress = stream.retraining_progress;
+  bars.appendChild(bar("progress", stream.configuration ? "job " + stream.configuration : "job –", progress,
+    progress === null || progress === undefined ? "–" : Math.round(progress * 100) + "%"));
+  section.appendChild(bars);
+  const last = stream.windows.filter((w) => w.realised !== null && w.realised !== undefined).pop();
+  const pvr = document.createElement("div");
+  pvr.className = "pvr";
+  pvr.textContent = last
+    ? `window ${last.window}: realised ${pct(last.realised)} vs predicted ${pct(last.predicted)}` +
+      (last.configuration ? ` · retrained ${last.configuration}: ${pct(last.retraining_realised)} (predicted ${pct(last.retraining_predicted)})` : "")
+    : "no completed window yet";
+  section.appendChild(pvr);
+  return section;
+}
+
+async function refresh() {
+  const status = document.getElementById("status");
+  try {
+    const response = await fetch("/api/dashboard", { cache: "no-store" });
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const data = await response.json();
+    const main = document.getElementById("streams");
+    main.replaceChildren(...data.streams.map((s) => card(s, data.window_seconds)));
+    if (!data.streams.length) {
+      const empty = document.createElement("div");
+      empty.className = "empty";
+      empty.textContent = "no streams yet";
+      main.appendChild(empty);
+    }
+    const where = data.window ? `window ${data.window}` + (data.time !== null && data.time !== undefined ? ` · t=${Math.round(data.time)}/${data.window_seconds}s` : "") : `last window ${data.last_completed_window ?? "–"}`;
+    status.textContent = `${data.phase} · ${where} · updated ${new Date().toLocaleTimeString()}`;
+    document.body.dataset.updated = String(Date.now());
+  } catch (error) {
+    status.textContent = "disconnected: " + error.message;
+  }
+}
+
+refresh();
+setInterval(refresh, 2000);

@@ -1,0 +1,282 @@
+import EkyaData
+import EkyaRuntime
+import Foundation
+
+/// Errors of the service's configuration and start-up; each names the file or field at fault.
+public enum ServiceError: Error, CustomStringConvertible, Equatable {
+    case invalidConfiguration(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfiguration(let message): message
+        }
+    }
+}
+
+/// The configuration of `ekya serve` (JSON keys in snake case; unknown keys are errors).
+public struct ServiceConfiguration: Sendable, Equatable {
+    /// The embedded default: five streams, one per drift preset.
+    public static let demoStreams: [StreamSpec] = ScenarioPreset.allCases.enumerated().map { index, scenario in
+        StreamSpec(id: scenario.rawValue, scenario: scenario, seed: 1 &+ UInt64(index) &* 7919)
+    }
+
+    public var host: String
+    public var port: Int
+    public var token: String
+    public var dataDir: String
+    /// Streams the service starts with when its database has none (afterwards the database and the API rule).
+    public var streams: [StreamSpec]
+    public var windowSeconds: Double
+    /// Wall-clock pause between windows (an idle edge server between retraining windows).
+    public var pauseSeconds: Double
+    public var cropsPerSecond: Double
+    public var devices: Int
+    public var slowdown: Double
+    public var scheduler: String
+    public var seed: UInt64
+    /// Length of the drift cycle the streams repeat.
+    public var cycle: Int
+    public var profileEpochs: Int
+    public var fashionMNISTDirectory: String
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        token: String,
+        dataDir: String,
+        streams: [StreamSpec] = ServiceConfiguration.demoStreams,
+        windowSeconds: Double = 60,
+        pauseSeconds: Double = 2,
+        cropsPerSecond: Double = 10,
+        devices: Int = 1,
+        slowdown: Double = 10,
+        scheduler: String = "thief",
+        seed: UInt64 = 1,
+        cycle: Int = 30,
+        profileEpochs: Int = 2,
+        fashionMNISTDirectory: String = FashionMNIST.defaultDirectory
+    ) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.dataDir = dataDir
+        self.streams = streams
+        self.windowSeconds = windowSeconds
+        self.pauseSeconds = pauseSeconds
+        self.cropsPerSecond = cropsPerSecond
+        self.devices = devices
+        self.slowdown = slowdown
+        self.scheduler = scheduler
+        self.seed = seed
+        self.cycle = cycle
+        self.profileEpochs = profileEpochs
+        self.fashionMNISTDirectory = fashionMNISTDirectory
+    }
+
+    /// The runtime settings of the service's windows (virtual clock: real compute, nothing sleeps).
+    public var runtimeSettings: RuntimeSettings {
+        RuntimeSettings(
+            scenarios: streams.map(\.scenario),
+            windows: 1,
+            windowSeconds: windowSeconds,
+            cropsPerSecond: cropsPerSecond,
+            devices: devices,
+            slowdown: slowdown,
+            clock: .virtual,
+            profileEpochs: profileEpochs,
+            seed: seed
+        )
+    }
+
+    static let keys = [
+        "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
+        "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "fashion_mnist_directory",
+    ]
+
+    /// Parses `host:port` (IPv6 as `[::1]:8080`).
+    public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
+        let fail = ServiceError.invalidConfiguration("listen must be HOST:PORT (e.g. 127.0.0.1:8080), not '\(text)'")
+        guard let colon = text.lastIndex(of: ":") else { throw fail }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw fail
+        }
+        return (host, port)
+    }
+
+    /// A stream id: 1–40 of `a-z 0-9 _ -`, starting with a letter or digit (it names a directory).
+    public static func isValidStreamID(_ id: String) -> Bool {
+        guard (1...40).contains(id.count), let first = id.unicodeScalars.first else { return false }
+        let allowed = { (scalar: Unicode.Scalar) in
+            ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_"
+        }
+        return id.unicodeScalars.allSatisfy(allowed) && first != "-" && first != "_"
+    }
+
+    /// Parses a configuration file's text; errors name the file and the field.
+    public static func parse(_ text: String, file: String) throws -> ServiceConfiguration {
+        func fail(_ message: String) -> ServiceError { .invalidConfiguration("\(file): \(message)") }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else {
+            throw fail("not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else { throw fail("the configuration must be a JSON object") }
+        if let unknown = dictionary.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw fail("unknown key '\(unknown)'; known keys: \(keys.sorted().joined(separator: ", "))")
+        }
+        let fields = JSONFields(dictionary, fail: fail)
+        guard let token = try fields.string("token"), !token.isEmpty else {
+            throw fail("field 'token' is required (a non-empty string)")
+        }
+        guard let dataDir = try fields.string("data_dir"), !dataDir.isEmpty else {
+            throw fail("field 'data_dir' is required (a directory path)")
+        }
+        var configuration = ServiceConfiguration(token: token, dataDir: dataDir)
+        if let listen = try fields.string("listen") {
+            do {
+                (configuration.host, configuration.port) = try parseListen(listen)
+            } catch {
+                throw fail("field 'listen': \(error)")
+            }
+        }
+        if let streams = dictionary["streams"] {
+            configuration.streams = try parseStreams(streams, fail: fail)
+        }
+        configuration.windowSeconds = try fields.number("window_seconds", in: 5...86_400) ?? configuration.windowSeconds
+        configuration.pauseSeconds = try fields.number("pause_seconds", in: 0...86_400) ?? configuration.pauseSeconds
+        configuration.cropsPerSecond =
+            try fields.number("crops_per_second", in: 1...1_000) ?? configuration.cropsPerSecond
+        configuration.devices = try fields.integer("devices", in: 1...64) ?? configuration.devices
+        configuration.slowdown = try fields.number("slowdown", in: 0.01...1_000) ?? configuration.slowdown
+        configuration.scheduler = try fields.string("scheduler") ?? configuration.scheduler
+        configuration.seed = UInt64(try fields.integer("seed", in: 0...Int.max) ?? Int(configuration.seed))
+        configuration.cycle = try fields.integer("cycle", in: 1...10_000) ?? configuration.cycle
+        configuration.profileEpochs = try fields.integer("profile_epochs", in: 1...20) ?? configuration.profileEpochs
+        configuration.fashionMNISTDirectory =
+            try fields.string("fashion_mnist_directory") ?? configuration.fashionMNISTDirectory
+        return configuration
+    }
+
+    static func parseStreams(_ value: Any, fail: (String) -> ServiceError) throws -> [StreamSpec] {
+        guard let array = value as? [Any], !array.isEmpty else {
+            throw fail("field 'streams' must be a non-empty array")
+        }
+        var specs: [StreamSpec] = []
+        for (index, item) in array.enumerated() {
+            let path = "streams[\(index)]"
+            let spec: StreamSpec
+            if let name = item as? String {
+                guard let scenario = ScenarioPreset(rawValue: name) else {
+                    throw fail("field '\(path)': unknown scenario '\(name)'")
+                }
+                spec = StreamSpec(id: name, scenario: scenario, seed: 1 &+ UInt64(index) &* 7919)
+            } else if let object = item as? [String: Any] {
+                do {
+                    spec = try StreamRequest.parse(object, defaultSeed: 1 &+ UInt64(index) &* 7919)
+                } catch let error as StreamRequest.Invalid {
+                    throw fail("field '\(path).\(error.field)': \(error.message)")
+                }
+            } else {
+                throw fail("field '\(path)' must be a scenario name or an object {\"id\", \"scenario\", \"seed\"}")
+            }
+            guard !specs.contains(where: { $0.id == spec.id }) else {
+                throw fail("field '\(path).id': duplicate stream id '\(spec.id)'")
+            }
+            specs.append(spec)
+        }
+        return specs
+    }
+
+    /// The configuration as JSON (recorded with each run; the token is left out).
+    public var summaryJSON: String {
+        let streams = self.streams.map {
+            "{\"id\":\"\($0.id)\",\"scenario\":\"\($0.scenario.rawValue)\",\"seed\":\($0.seed)}"
+        }
+        return """
+            {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"streams":[\(streams.joined(separator: ","))],\
+            "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
+            "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
+            "cycle":\(cycle),"profile_epochs":\(profileEpochs)}
+            """
+    }
+}
+
+/// A request to add a stream (`POST /api/streams` and the config's `streams` objects).
+public enum StreamRequest {
+    /// A field that failed validation, and why.
+    public struct Invalid: Error, Equatable {
+        public var field: String
+        public var message: String
+    }
+
+    static let keys = ["id", "scenario", "seed"]
+
+    /// Validates `{"id": "cam-1", "scenario": "weather", "seed": 7}` (seed optional).
+    public static func parse(_ object: [String: Any], defaultSeed: UInt64) throws -> StreamSpec {
+        if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
+            throw Invalid(field: unknown, message: "unknown field; known fields: id, scenario, seed")
+        }
+        guard let idValue = object["id"] else { throw Invalid(field: "id", message: "is required") }
+        guard let id = idValue as? String, ServiceConfiguration.isValidStreamID(id) else {
+            throw Invalid(
+                field: "id",
+                message: "must be 1–40 characters of a-z, 0-9, '-' or '_', starting with a letter or digit"
+            )
+        }
+        guard let scenarioValue = object["scenario"] else { throw Invalid(field: "scenario", message: "is required") }
+        guard let name = scenarioValue as? String, let scenario = ScenarioPreset(rawValue: name) else {
+            let names = ScenarioPreset.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Invalid(field: "scenario", message: "must be one of \(names)")
+        }
+        var seed = defaultSeed
+        if let value = object["seed"] {
+            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
+                number.doubleValue >= 0, number.doubleValue < 9.2e18
+            else {
+                throw Invalid(field: "seed", message: "must be a non-negative integer")
+            }
+            seed = UInt64(number.int64Value)
+        }
+        return StreamSpec(id: id, scenario: scenario, seed: seed)
+    }
+}
+
+/// Typed access to a JSON object's fields with errors that name them.
+struct JSONFields {
+    let dictionary: [String: Any]
+    let fail: (String) -> ServiceError
+
+    init(_ dictionary: [String: Any], fail: @escaping (String) -> ServiceError) {
+        self.dictionary = dictionary
+        self.fail = fail
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = dictionary[key] else { return nil }
+        guard let string = value as? String else { throw fail("field '\(key)' must be a string") }
+        return string
+    }
+
+    func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = dictionary[key] else { return nil }
+        guard let number = value as? NSNumber, !(value is Bool), range.contains(number.doubleValue) else {
+            throw fail("field '\(key)' must be a number in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number.doubleValue
+    }
+
+    func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let value = dictionary[key] else { return nil }
+        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
+            range.contains(number.intValue)
+        else {
+            throw fail("field '\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number.intValue
+    }
+}
+
+func jsonString(_ text: String) -> String {
+    guard let data = try? JSONEncoder().encode(text) else { return "\"\"" }
+    return String(decoding: data, as: UTF8.self)
+}

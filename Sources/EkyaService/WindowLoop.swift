@@ -1,0 +1,375 @@
+import EkyaCore
+import EkyaData
+import EkyaML
+import EkyaRuntime
+import EkyaStore
+import Foundation
+import Logging
+import Synchronization
+
+/// The service's window loop: recovery, stream changes at window boundaries, windows, durable records.
+///
+/// Synchronous (libtorch work stays on one thread); ``RuntimeService`` runs
+/// it on a dedicated thread so the HTTP server stays responsive.
+///
+/// Durability: a window is recorded `running` before its work starts; at its end the accepted models are
+/// written to the model store (atomically) and then the window's results and the new serving versions are
+/// committed in one transaction. A process killed at any moment therefore restarts with every stream on its
+/// last committed model, and the window it was in is marked interrupted by ``ServiceStore/recover(now:)``.
+public final class WindowLoop: @unchecked Sendable {
+    // @unchecked: the mutable state (session, versions) is touched only by the loop's own thread; the stop
+    // flag is atomic; the store, state and metrics are Sendable.
+    let configuration: ServiceConfiguration
+    let store: ServiceStore
+    let models: ModelStore
+    let state: ServiceState
+    let metrics: ServiceMetrics
+    let logger: Logger
+    private let stopFlag = Atomic<Bool>(false)
+    private var servingVersions: [String: Int] = [:]
+
+    public init(
+        configuration: ServiceConfiguration,
+        store: ServiceStore,
+        models: ModelStore,
+        state: ServiceState,
+        metrics: ServiceMetrics,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.models = models
+        self.state = state
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Asks the loop to stop at the next executor step (the window in progress is recorded as interrupted).
+    public func requestStop() {
+        stopFlag.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    var stopping: Bool { stopFlag.load(ordering: .sequentiallyConsistent) }
+
+    /// Runs until ``requestStop()``.
+    public func run() throws {
+        let recovery = try store.recover()
+        let removed = models.removeTemporaries()
+        if !recovery.interruptedWindows.isEmpty || removed > 0 {
+            logger.notice(
+                "recovered after an unclean stop",
+                metadata: [
+                    "interrupted_windows": "\(recovery.interruptedWindows)",
+                    "temporary_model_dirs_removed": "\(removed)",
+                ]
+            )
+        }
+        state.update { $0.interruptedAtStart = recovery.interruptedWindows }
+        let run = try store.beginRun(configuration: configuration.summaryJSON)
+        do {
+            try loop()
+            try store.endRun(id: run, status: "stopped")
+        } catch {
+            try? store.endRun(id: run, status: "failed")
+            throw error
+        }
+        state.update { $0.phase = "stopped" }
+    }
+
+    private func loop() throws {
+        state.update { $0.phase = "loading" }
+        let pool = try FashionMNIST.loadAll(from: configuration.fashionMNISTDirectory)
+        let session = try RuntimeSession(
+            settings: configuration.runtimeSettings,
+            pool: pool,
+            cycle: configuration.cycle
+        )
+        let scheduler = try SchedulerSpec.make(configuration.scheduler)
+        try restoreStreams(session)
+        if try store.streams(includeRemoved: true).isEmpty {
+            for spec in configuration.streams {
+                try store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
+            }
+        }
+        while !stopping {
+            try applyCommands(session)
+            metrics.streams(session.streams.count)
+            guard !session.streams.isEmpty, !stopping else {
+                state.update { $0.phase = "idle" }
+                idle(seconds: 0.5)
+                continue
+            }
+            try runWindow(session, scheduler: scheduler)
+            if !stopping {
+                state.update { $0.phase = "idle" }
+                idle(seconds: configuration.pauseSeconds)
+            }
+        }
+        state.update { $0.phase = "stopping" }
+    }
+
+    /// Streams that were serving before the restart serve their last accepted model again.
+    private func restoreStreams(_ session: RuntimeSession) throws {
+        for stream in try store.streams() where stream.status == .active || stream.status == .removing {
+            guard let scenario = ScenarioPreset(rawValue: stream.scenario) else { continue }
+            let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed))
+            var model: TorchModel?
+            if let version = stream.servingVersion {
+                do {
+                    model = try session.loadModel(contentsOf: models.modelPath(stream: stream.id, version: version))
+                    servingVersions[stream.id] = version
+                } catch {
+                    logger.error(
+                        "cannot load the serving model; retraining a starting model",
+                        metadata: ["stream": "\(stream.id)", "version": "\(version)", "error": "\(error)"]
+                    )
+                }
+            }
+            if let model {
+                try session.add(spec, serving: model)
+            } else {
+                state.update { $0.phase = "training \(stream.id)" }
+                let trained = try session.trainStartingModel(spec)
+                let record = try saveModel(trained, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
+                try store.activate(stream: stream.id, model: record, window: try store.nextWindowNumber(), command: nil)
+                try session.add(spec, serving: trained)
+            }
+            metrics.register(stream: stream.id)
+        }
+    }
+
+    /// Applies the queued API changes (add, remove, rollback) at a window boundary.
+    private func applyCommands(_ session: RuntimeSession) throws {
+        for command in try store.pendingCommands() {
+            guard !stopping else { return }
+            let window = try store.nextWindowNumber()
+            do {
+                switch command.kind {
+                case .add:
+                    guard let stream = try store.stream(command.stream), stream.status == .pending,
+                        let scenario = ScenarioPreset(rawValue: stream.scenario)
+                    else {
+                        try store.reject(command: command.id ?? -1, note: "the stream is no longer pending")
+                        continue
+                    }
+                    let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed))
+                    state.update { $0.phase = "training \(stream.id)" }
+                    let model = try session.trainStartingModel(spec)
+                    let record = try saveModel(model, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
+                    try store.activate(stream: stream.id, model: record, window: window, command: command.id)
+                    try session.add(spec, serving: model)
+                    metrics.register(stream: stream.id)
+                    logger.info("stream added", metadata: ["stream": "\(stream.id)", "window": "\(window)"])
+                case .remove:
+                    if session.streams.contains(where: { $0.id == command.stream }) {
+                        try session.remove(command.stream)
+                    }
+                    servingVersions[command.stream] = nil
+                    try store.finishRemoval(stream: command.stream, window: window, command: command.id)
+                    logger.info("stream removed", metadata: ["stream": "\(command.stream)", "window": "\(window)"])
+                case .rollback:
+                    guard let version = command.version else {
+                        try store.reject(command: command.id ?? -1, note: "no version given")
+                        continue
+                    }
+                    let model = try session.loadModel(
+                        contentsOf: models.modelPath(stream: command.stream, version: version)
+                    )
+                    try session.replaceModel(command.stream, with: model)
+                    try store.applyRollback(stream: command.stream, to: version, command: command.id)
+                    servingVersions[command.stream] = version
+                    logger.info(
+                        "model rolled back",
+                        metadata: ["stream": "\(command.stream)", "version": "\(version)"]
+                    )
+                }
+            } catch {
+                logger.warning(
+                    "command rejected",
+                    metadata: [
+                        "command": "\(command.kind.rawValue)", "stream": "\(command.stream)", "error": "\(error)",
+                    ]
+                )
+                try store.reject(command: command.id ?? -1, note: "\(error)")
+            }
+        }
+    }
+
+    private func saveModel(
+        _ model: TorchModel,
+        stream: String,
+        window: Int?,
+        configuration: String?,
+        accuracy: Double?
+    )
+        throws -> ModelVersionRecord
+    {
+        let version = try store.nextModelVersion(stream: stream)
+        let now = Date()
+        try models.write(
+            ModelMetadata(
+                stream: stream,
+                version: version,
+                createdAt: now,
+                window: window,
+                configuration: configuration,
+                validationAccuracy: accuracy
+            )
+        ) { path in try model.saveCheckpoint(to: path) }
+        return ModelVersionRecord(
+            stream: stream,
+            version: version,
+            createdAt: now,
+            window: window,
+            configuration: configuration,
+            validationAccuracy: accuracy,
+            path: models.relativePath(stream: stream, version: version)
+        )
+    }
+
+    private func runWindow(_ session: RuntimeSession, scheduler: any Scheduler) throws {
+        let number = try store.nextWindowNumber()
+        let ids = session.streams.map(\.id)
+        var window = try store.beginWindow(
+            WindowRecord(
+                runId: try store.runs().last?.id ?? 0,
+                number: number,
+                status: .running,
+                scheduler: scheduler.name,
+                streams: ids.joined(separator: ","),
+                startedAt: Date(),
+                windowSeconds: configuration.windowSeconds
+            )
+        )
+        state.update {
+            $0.phase = "window"
+            $0.window = number
+            $0.live = nil
+        }
+        metrics.windowStarted(number)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result: SessionWindowResult
+        do {
+            result = try session.runWindow(
+                number,
+                scheduler: scheduler,
+                shouldStop: { self.stopping },
+                observe: { status in
+                    self.state.update { $0.live = status }
+                    self.metrics.observe(status)
+                },
+                progress: { line in self.logger.debug("\(line)") }
+            )
+        } catch RuntimeSessionError.stopped {
+            try store.end(
+                windowID: window.id ?? -1,
+                status: .interrupted,
+                note: "interrupted: graceful shutdown at a step boundary"
+            )
+            metrics.windowEnded(status: .interrupted)
+            logger.info("window interrupted by shutdown", metadata: ["window": "\(number)"])
+            return
+        } catch {
+            try store.end(windowID: window.id ?? -1, status: .failed, note: "failed: \(error)")
+            metrics.windowEnded(status: .failed)
+            logger.error("window failed", metadata: ["window": "\(number)", "error": "\(error)"])
+            state.update { $0.lastError = "window \(number): \(error)" }
+            idle(seconds: 5)
+            return
+        }
+        // Models first (atomic directories), then one transaction that makes them serve.
+        var accepted: [ModelVersionRecord] = []
+        for (index, record) in result.record.streams.enumerated() {
+            guard let model = result.swapped[ids[index]] else { continue }
+            let saved = try saveModel(
+                model,
+                stream: ids[index],
+                window: number,
+                configuration: record.configuration,
+                accuracy: record.realisedEndAccuracy
+            )
+            accepted.append(saved)
+            servingVersions[ids[index]] = saved.version
+        }
+        let windowID = window.id ?? -1
+        window.endedAt = Date()
+        window.wallSeconds = started.duration(to: clock.now).inSeconds
+        window.delay = result.record.delay
+        window.profilingCost = result.record.profilingCost
+        window.exhaustiveCost = result.record.exhaustiveCost
+        window.decisionMilliseconds = result.record.decisionMilliseconds
+        window.utilisation = result.utilisation
+        let streams = result.record.streams.enumerated().map { index, record in
+            StreamWindowRecord(
+                windowId: windowID,
+                stream: ids[index],
+                startAccuracy: record.startAccuracy,
+                measuredAccuracy: record.measuredAccuracy,
+                simulatedAccuracy: record.simulatedAccuracy,
+                configuration: record.configuration,
+                predictedEndAccuracy: record.predictedEndAccuracy,
+                realisedEndAccuracy: record.realisedEndAccuracy,
+                predictedCost: record.predictedCost,
+                realisedCost: record.realisedCost,
+                swapTime: record.swapTime,
+                refusedSwap: record.refusedSwap,
+                failure: record.failure,
+                shareError: record.shareError,
+                modelVersion: servingVersions[ids[index]],
+                timeline: Self.timeline(result.perSecond[index])
+            )
+        }
+        let plans = result.record.streams.enumerated().map { index, record in
+            PlanRecord(
+                windowId: windowID,
+                stream: ids[index],
+                inferenceShare: record.initialInferenceShare,
+                trainingShare: record.initialTrainingShare,
+                configuration: record.configuration
+            )
+        }
+        let profiling = result.profiles.enumerated().flatMap { index, profiles in
+            profiles.map {
+                ProfilingRecord(
+                    windowId: windowID,
+                    stream: ids[index],
+                    configuration: $0.configuration,
+                    predictedAccuracy: $0.accuracy,
+                    predictedCost: $0.cost
+                )
+            }
+        }
+        let completion = WindowCompletion(
+            window: window,
+            streams: streams,
+            plans: plans,
+            profiling: profiling,
+            acceptedModels: accepted
+        )
+        try store.complete(completion)
+        metrics.record(completion)
+        state.update {
+            $0.lastCompletedWindow = number
+            $0.window = nil
+        }
+        let summary = streams.map { "\($0.stream) \(Int(($0.measuredAccuracy * 1000).rounded()) / 10)%" }
+        logger.info(
+            "window \(number) completed: \(summary.joined(separator: ", "))",
+            metadata: ["swaps": "\(accepted.map(\.stream))", "wall_s": "\(Int(window.wallSeconds ?? 0))"]
+        )
+    }
+
+    static func timeline(_ values: [Double]) -> String {
+        "[" + values.map { "\(($0 * 10000).rounded() / 10000)" }.joined(separator: ",") + "]"
+    }
+
+    /// Sleeps up to `seconds`, waking early when asked to stop.
+    private func idle(seconds: Double) {
+        var left = seconds
+        while left > 0, !stopping {
+            Thread.sleep(forTimeInterval: min(0.1, left))
+            left -= 0.1
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import EkyaStore
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `ekya serve --demo` process on a free loopback port, with its own data directory.
+final class ServeProcess {
+    let directory: URL
+    let port: Int
+    let token = "test-token"
+    private(set) var process = Process()
+    var logs: [String] = []
+
+    init() throws {
+        directory = try CLI.temporaryDirectory()
+        port = try Self.freePort()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    /// Starts (or restarts) the server; its output goes to log-N.txt.
+    func start() throws {
+        process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = [
+            "serve", "--demo", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory, "--token", token,
+            "--pause-seconds", "0.5",
+        ]
+        let log = directory.appendingPathComponent("log-\(logs.count).txt")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        logs.append(log.path)
+        try process.run()
+    }
+
+    func log(_ index: Int) -> String {
+        (try? String(contentsOfFile: logs[index], encoding: .utf8)) ?? ""
+    }
+
+    /// Waits for the process to end; returns its exit status.
+    func wait(seconds: Double) async throws -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
+    func get(_ path: String) async -> Any? {
+        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)"),
+            let (data, response) = try? await URLSession.shared.data(from: url),
+            (response as? HTTPURLResponse)?.statusCode == 200
+        else { return nil }
+        return try? JSONSerialization.jsonObject(with: data)
+    }
+
+    func health() async -> [String: Any]? { await get("/api/health") as? [String: Any] }
+
+    /// Polls /api/health until `condition` holds (a hang guard, not a sleep: every 200 ms up to `seconds`).
+    func waitFor(seconds: Double, _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let health = await health(), condition(health) { return health }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        Issue.record("condition not reached within \(seconds) s; log:\n\(log(logs.count - 1).suffix(3000))")
+        throw CancellationError()
+    }
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw CocoaError(.fileWriteUnknown) }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ServeCLITests {
+    @Test func resumesAfterKillNineInTheMiddleOfAWindow() async throws {
+        // Given a demo server that has completed a window and is in the middle of the next one
+        let server = try ServeProcess()
+        try server.start()
+        let before = try await server.waitFor(seconds: 180) { health in
+            (health["last_completed_window"] as? Int ?? 0) >= 1 && health["phase"] as? String == "window"
+                && health["window"] is Int
+        }
+        let interrupted = try #require(before["window"] as? Int)
+        // When it is killed with SIGKILL
+        kill(server.process.processIdentifier, SIGKILL)
+        #expect(try await server.wait(seconds: 10) != nil)
+        // Then the database and model store are sound and record what was accepted
+        let afterKill = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
+        #expect(try afterKill.integrityCheck() == "ok")
+        let serving = try afterKill.streams().map { ($0.id, $0.servingVersion) }
+        #expect(serving.count == 5)
+        let models = try ModelStore(root: URL(fileURLWithPath: server.dataDirectory + "/models"))
+        for (stream, version) in serving {
+            let version = try #require(version)
+            #expect(models.contains(stream: stream, version: version), "\(stream) v\(version) missing")
+        }
+        // When it restarts
+        try server.start()
+        let after = try await server.waitFor(seconds: 180) { health in
+            (health["last_completed_window"] as? Int ?? 0) > interrupted
+        }
+        // Then the interrupted window is recorded, every stream resumed its last accepted model, and the next
+        // window completed normally
+        #expect(after["interrupted_at_start"] as? [Int] == [interrupted])
+        let windows = try #require(await server.get("/api/windows?limit=100") as? [[String: Any]])
+        let byNumber = Dictionary(windows.map { ($0["window"] as? Int ?? -1, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byNumber[interrupted]?["status"] as? String == "interrupted")
+        #expect(byNumber[interrupted + 1]?["status"] as? String == "completed")
+        let streams = try #require(await server.get("/api/streams") as? [[String: Any]])
+        #expect(streams.count == 5)
+        for (stream, version) in serving {
+            // No stream fell back to a freshly trained starting model: the restored version kept serving or a
+            // retrained successor replaced it.
+            let served = try #require(streams.first { $0["id"] as? String == stream }?["serving_version"] as? Int)
+            #expect(served >= version ?? 0)
+            let history = try #require(await server.get("/api/models/\(stream)") as? [String: Any])
+            let versions = history["versions"] as? [[String: Any]] ?? []
+            #expect(versions.filter { $0["window"] == nil }.count == 1, "\(stream): \(versions)")
+        }
+        #expect(server.log(1).contains("recovered after an unclean stop"))
+        #expect(!server.log(1).contains(" error "), "\(server.log(1))")
+        // When it is stopped with SIGTERM, it exits 0 and leaves a sound database
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+        let store = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
+        #expect(try store.integrityCheck() == "ok")
+        #expect(try store.runs().map(\.status) == ["crashed", "stopped"])
+        #expect(try store.windows(limit: 100).allSatisfy { $0.status != .running })
+        #expect(models.removeTemporaries() == 0)
+    }
+
+    static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    @Test(.enabled(if: chromium != nil, "Debian's chromium is not installed (scripts/setup installs it)"))
+    func dashboardRendersEveryStreamsChartInAHeadlessBrowser() async throws {
+        // Given a demo server with two completed windows
+        let server = try ServeProcess()
+        try server.start()
+        _ = try await server.waitFor(seconds: 180) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
+        // When headless Chromium loads the dashboard and runs its script
+        let browser = Process()
+        browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
+        let profile = server.directory.appendingPathComponent("chromium-profile").path
+        browser.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(profile)",
+            "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:\(server.port)/",
+        ]
+        let output = Pipe()
+        browser.standardOutput = output
+        browser.standardError = FileHandle.nullDevice
+        try browser.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        browser.waitUntilExit()
+        let dom = String(decoding: data, as: UTF8.self)
+        // Then every stream has a chart with data points, and the status line was filled in
+        for stream in ["stable", "day-night", "weather", "class-shift", "mixed"] {
+            #expect(dom.contains(#"data-stream="\#(stream)""#), "no chart for \(stream)")
+        }
+        let points = dom.components(separatedBy: #"data-points=""#).dropFirst().compactMap {
+            Int($0.prefix { $0.isNumber })
+        }
+        #expect(points.count == 5)
+        #expect(points.allSatisfy { $0 > 0 }, "\(points)")
+        #expect(dom.components(separatedBy: #"<polyline class="accuracy" points=""#).count - 1 == 5)
+        #expect(dom.contains("class=\"realised\""))
+        #expect(!dom.contains("connecting…"))
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+    }
+}

@@ -1,0 +1,261 @@
+import EkyaStore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import Testing
+
+@testable import EkyaService
+
+/// In-process API tests (HummingbirdTesting's router framework, no sockets).
+@Suite(.timeLimit(.minutes(1))) struct APITests {
+    static let token = "secret"
+
+    struct Fixture {
+        var store: ServiceStore
+        var state: ServiceState
+        var registry: PrometheusCollectorRegistry
+        var app: Application<RouterResponder<BasicRequestContext>>
+    }
+
+    static func fixture() throws -> Fixture {
+        let store = try ServiceStore.inMemory()
+        let state = ServiceState()
+        let registry = PrometheusCollectorRegistry()
+        _ = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let router = API.router(
+            APIContext(store: store, state: state, registry: registry, token: token, windowSeconds: 60)
+        )
+        return Fixture(store: store, state: state, registry: registry, app: Application(router: router))
+    }
+
+    static var auth: HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/json"] }
+
+    static func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
+
+    static func json(_ response: TestResponse) throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+    }
+
+    static func errorMessage(_ response: TestResponse) -> String {
+        ((try? json(response)) as? [String: Any])?["error"] as? String ?? ""
+    }
+
+    @Test func listsStreamsAsAJSONArray() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/api/streams", method: .get) { response in
+                #expect(response.status == .ok)
+                let array = try #require(try Self.json(response) as? [[String: Any]])
+                #expect(array.count == 1)
+                #expect(array.first?["id"] as? String == "cam-1")
+                #expect(array.first?["status"] as? String == "pending")
+                #expect(array.first?["scenario"] as? String == "weather")
+            }
+            try await client.execute(uri: "/api/streams/cam-1", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/api/streams/nope", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(Self.errorMessage(response) == "no stream 'nope'")
+            }
+        }
+    }
+
+    @Test func mutatingRequestsNeedTheBearerToken() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)
+        let body = #"{"id": "cam-2", "scenario": "stable"}"#
+        try await fixture.app.test(.router) { client in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong"], [.authorization: "secret"]] {
+                try await client.execute(uri: "/api/streams", method: .post, headers: headers, body: Self.body(body)) {
+                    #expect($0.status == .unauthorized)
+                    #expect($0.headers[.wwwAuthenticate] == "Bearer realm=\"ekya\"")
+                }
+            }
+            try await client.execute(uri: "/api/streams/cam-1", method: .delete) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/models/cam-1/rollback", method: .post) {
+                #expect($0.status == .unauthorized)
+            }
+            // Reads need no token.
+            try await client.execute(uri: "/api/plan", method: .get) { #expect($0.status == .ok) }
+        }
+        #expect(try fixture.store.streams().map(\.id) == ["cam-1"])
+    }
+
+    @Test func addsAndRemovesStreamsAtTheNextBoundary() async throws {
+        let fixture = try Self.fixture()
+        try await fixture.app.test(.router) { client in
+            try await client.execute(
+                uri: "/api/streams",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"id": "cam-9", "scenario": "day-night", "seed": 5}"#)
+            ) { response in
+                #expect(response.status == .accepted)
+                let object = try #require(try Self.json(response) as? [String: Any])
+                #expect(object["applies_at"] as? String == "next window boundary")
+            }
+            try await client.execute(
+                uri: "/api/streams",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"id": "cam-9", "scenario": "stable"}"#)
+            ) { response in
+                #expect(response.status == .conflict)
+                #expect(Self.errorMessage(response).contains("already exists"))
+            }
+            try await client.execute(uri: "/api/streams/cam-9", method: .delete, headers: Self.auth) {
+                #expect($0.status == .accepted)
+            }
+            try await client.execute(uri: "/api/streams/none", method: .delete, headers: Self.auth) {
+                #expect($0.status == .notFound)
+            }
+        }
+        #expect(try fixture.store.pendingCommands().map(\.kind) == [.add, .remove])
+        #expect(try fixture.store.stream("cam-9")?.seed == 5)
+    }
+
+    @Test(arguments: [
+        (#"{"scenario": "stable"}"#, "field 'id' is required"),
+        (#"{"id": "Bad Id!", "scenario": "stable"}"#, "field 'id' must be"),
+        (#"{"id": "cam", "scenario": "rainbow"}"#, "field 'scenario' must be one of"),
+        (#"{"id": "cam"}"#, "field 'scenario' is required"),
+        (#"{"id": "cam", "scenario": "stable", "seed": -1}"#, "field 'seed' must be a non-negative integer"),
+        (#"{"id": "cam", "scenario": "stable", "seed": 1.5}"#, "field 'seed' must be a non-negative integer"),
+        (#"{"id": "cam", "scenario": "stable", "camera": 1}"#, "field 'camera' unknown field"),
+        (#"["cam"]"#, "the request body must be a JSON object"),
+        (#"{"id": "#, "the request body is not valid JSON"),
+        ("", "the request body must be a JSON object"),
+    ])
+    func rejectsInvalidStreamBodiesNamingTheField(body: String, message: String) async throws {
+        let fixture = try Self.fixture()
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/api/streams", method: .post, headers: Self.auth, body: Self.body(body)) {
+                #expect($0.status == .badRequest)
+                #expect(Self.errorMessage($0).hasPrefix(message), "\(Self.errorMessage($0))")
+            }
+        }
+        #expect(try fixture.store.streams().isEmpty)
+    }
+
+    @Test func validatesQueryParameters() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/api/windows?stream=cam&limit=0", method: .get) {
+                #expect($0.status == .badRequest)
+                #expect(Self.errorMessage($0).contains("'limit'"))
+            }
+            try await client.execute(uri: "/api/windows?stream=ghost", method: .get) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/api/windows?stream=cam", method: .get) { response in
+                #expect(response.status == .ok)
+                let rows = try Self.json(response) as? [Any]
+                #expect(rows != nil)
+            }
+            try await client.execute(uri: "/api/windows", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func rollsBackToAnEarlierAcceptedModel() async throws {
+        // Given a stream serving version 2 of its model
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        @Sendable func model(_ version: Int) -> ModelVersionRecord {
+            ModelVersionRecord(
+                stream: "cam",
+                version: version,
+                createdAt: Date(),
+                window: version - 1,
+                configuration: nil,
+                validationAccuracy: nil,
+                path: "models/cam/\(version)/model.pt"
+            )
+        }
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/api/models/cam/rollback", method: .post, headers: Self.auth) {
+                #expect($0.status == .conflict)
+            }
+            try fixture.store.activate(stream: "cam", model: model(1), window: 1, command: nil)
+            try fixture.store.activate(stream: "cam", model: model(2), window: 2, command: nil)
+            try await client.execute(uri: "/api/models/cam", method: .get) { response in
+                let object = try #require(try Self.json(response) as? [String: Any])
+                #expect(object["serving_version"] as? Int == 2)
+                #expect((object["versions"] as? [Any])?.count == 2)
+            }
+            try await client.execute(
+                uri: "/api/models/cam/rollback",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"version": "one"}"#)
+            ) {
+                #expect($0.status == .badRequest)
+                #expect(Self.errorMessage($0) == "field 'version' must be a positive integer")
+            }
+            // When a rollback is asked for
+            try await client.execute(uri: "/api/models/cam/rollback", method: .post, headers: Self.auth) { response in
+                // Then it is accepted, from 2 to 1, to apply at the next boundary
+                #expect(response.status == .accepted)
+                let object = try #require(try Self.json(response) as? [String: Any])
+                #expect(object["from_version"] as? Int == 2)
+                #expect(object["to_version"] as? Int == 1)
+            }
+            try await client.execute(uri: "/api/models/ghost", method: .get) { #expect($0.status == .notFound) }
+        }
+        #expect(try fixture.store.pendingCommands().last?.version == 1)
+    }
+
+    @Test func servesTheDashboardAndItsData() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        let run = try fixture.store.beginRun(configuration: "{}")
+        let window = try fixture.store.beginWindow(
+            WindowRecord(
+                runId: run,
+                number: 1,
+                status: .running,
+                scheduler: "thief",
+                streams: "cam",
+                startedAt: Date(),
+                windowSeconds: 60
+            )
+        )
+        try fixture.store.complete(
+            WindowCompletion(
+                window: window,
+                streams: [
+                    StreamWindowRecord(
+                        windowId: window.id ?? -1,
+                        stream: "cam",
+                        startAccuracy: 0.5,
+                        measuredAccuracy: 0.6,
+                        simulatedAccuracy: 0.62,
+                        swapTime: 30,
+                        timeline: "[0.5,0.6,0.7]"
+                    )
+                ],
+                plans: [],
+                profiling: [],
+                acceptedModels: []
+            )
+        )
+        try await fixture.app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
+                #expect(String(buffer: response.body).contains("/dashboard.js"))
+            }
+            try await client.execute(uri: "/dashboard.js", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/dashboard.css", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/dashboard", method: .get) { response in
+                let object = try #require(try Self.json(response) as? [String: Any])
+                let streams = try #require(object["streams"] as? [[String: Any]])
+                #expect((streams.first?["series"] as? [Any])?.count == 3)  // 3 s of data: 1-second buckets
+                #expect(streams.first?["swaps"] as? [Double] == [30])
+            }
+        }
+    }
+}

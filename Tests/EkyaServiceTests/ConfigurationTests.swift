@@ -1,0 +1,41 @@
+import EkyaRuntime
+import Testing
+
+@testable import EkyaService
+
+@Suite struct ConfigurationTests {
+    @Test func parsesAConfigurationFile() throws {
+        let text = """
+            {"listen": "0.0.0.0:9000", "token": "t", "data_dir": "/tmp/x",
+             "streams": ["stable", {"id": "cam-2", "scenario": "weather", "seed": 7}], "window_seconds": 30}
+            """
+        let configuration = try ServiceConfiguration.parse(text, file: "c.json")
+        #expect(configuration.host == "0.0.0.0" && configuration.port == 9000)
+        #expect(configuration.streams.map(\.id) == ["stable", "cam-2"])
+        #expect(configuration.streams.last?.seed == 7)
+        #expect(configuration.windowSeconds == 30)
+        let (host, port) = try ServiceConfiguration.parseListen("[::1]:8080")
+        #expect(host == "::1" && port == 8080)
+    }
+
+    @Test(arguments: [
+        (#"{"data_dir": "/d"}"#, "c.json: field 'token' is required"),
+        (#"{"token": "t"}"#, "c.json: field 'data_dir' is required"),
+        (#"{"token": "t", "data_dir": "/d", "listen": "nowhere"}"#, "c.json: field 'listen'"),
+        (#"{"token": "t", "data_dir": "/d", "colour": 1}"#, "c.json: unknown key 'colour'"),
+        (#"{"token": "t", "data_dir": "/d", "window_seconds": 1}"#, "c.json: field 'window_seconds'"),
+        (#"{"token": "t", "data_dir": "/d", "streams": ["rainbow"]}"#, "c.json: field 'streams[0]'"),
+        (
+            #"{"token": "t", "data_dir": "/d", "streams": [{"id": "a", "scenario": "stable", "x": 1}]}"#,
+            "c.json: field 'streams[0].x'"
+        ),
+        ("[1]", "c.json: the configuration must be a JSON object"),
+    ])
+    func namesTheFieldAtFault(text: String, message: String) {
+        #expect {
+            try ServiceConfiguration.parse(text, file: "c.json")
+        } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+@testable import EkyaStore
+
+@Suite(.timeLimit(.minutes(1))) struct ServiceStoreTests {
+    static func model(_ stream: String, _ version: Int, window: Int? = nil) -> ModelVersionRecord {
+        ModelVersionRecord(
+            stream: stream,
+            version: version,
+            createdAt: Date(),
+            window: window,
+            configuration: nil,
+            validationAccuracy: 0.5,
+            path: "models/\(stream)/\(version)/model.pt"
+        )
+    }
+
+    @Test func streamLifecycleGoesThroughQueuedCommands() throws {
+        // Given a store
+        let store = try ServiceStore.inMemory()
+        // When a stream is added, activated and removed
+        try store.requestAdd(id: "cam-1", scenario: "weather", seed: 1)
+        #expect(throws: StoreError.conflict("stream 'cam-1' already exists (pending)")) {
+            try store.requestAdd(id: "cam-1", scenario: "weather", seed: 1)
+        }
+        let add = try #require(try store.pendingCommands().first)
+        #expect(add.kind == .add)
+        try store.activate(stream: "cam-1", model: Self.model("cam-1", 1), window: 1, command: add.id)
+        #expect(try store.stream("cam-1")?.status == .active)
+        #expect(try store.stream("cam-1")?.servingVersion == 1)
+        #expect(try store.pendingCommands().isEmpty)
+        try store.requestRemove(id: "cam-1")
+        let remove = try #require(try store.pendingCommands().first)
+        try store.finishRemoval(stream: "cam-1", window: 2, command: remove.id)
+        // Then it is gone from the list but its history stays
+        #expect(try store.streams().isEmpty)
+        #expect(try store.streams(includeRemoved: true).map(\.status) == [.removed])
+        #expect(throws: StoreError.notFound("no stream 'cam-1'")) { try store.requestRemove(id: "cam-1") }
+        #expect(try store.modelVersions(stream: "cam-1").count == 1)
+    }
+
+    @Test func rollbackServesTheNewestOlderAcceptedVersion() throws {
+        // Given a stream with versions 1, 2, 3 (3 serving)
+        let store = try ServiceStore.inMemory()
+        try store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        try store.activate(stream: "cam", model: Self.model("cam", 1), window: 1, command: nil)
+        let run = try store.beginRun(configuration: "{}")
+        for version in [2, 3] {
+            let window = try store.beginWindow(
+                WindowRecord(
+                    runId: run,
+                    number: version,
+                    status: .running,
+                    scheduler: "thief",
+                    streams: "cam",
+                    startedAt: Date(),
+                    windowSeconds: 30
+                )
+            )
+            try store.complete(
+                WindowCompletion(
+                    window: window,
+                    streams: [],
+                    plans: [],
+                    profiling: [],
+                    acceptedModels: [Self.model("cam", version, window: version)]
+                )
+            )
+        }
+        #expect(try store.stream("cam")?.servingVersion == 3)
+        // When a rollback is asked for and applied
+        let (from, to) = try store.requestRollback(stream: "cam")
+        #expect(from == 3 && to == 2)
+        let command = try #require(try store.pendingCommands().first)
+        try store.applyRollback(stream: "cam", to: to, command: command.id)
+        // Then version 2 serves and 3 is marked rolled back; the next new version is 4
+        #expect(try store.stream("cam")?.servingVersion == 2)
+        #expect(try store.modelVersion(stream: "cam", version: 3)?.status == .rolledBack)
+        #expect(try store.nextModelVersion(stream: "cam") == 4)
+        let (_, again) = try store.requestRollback(stream: "cam")
+        #expect(again == 1)
+        #expect(throws: StoreError.self) { try store.requestRollback(stream: "cam", to: 3) }
+    }
+
+    @Test func recoveryMarksRunningWindowsInterruptedAndRunsCrashed() throws {
+        // Given a run that died with window 4 running
+        let store = try ServiceStore.inMemory()
+        let run = try store.beginRun(configuration: "{}")
+        _ = try store.beginWindow(
+            WindowRecord(
+                runId: run,
+                number: 4,
+                status: .running,
+                scheduler: "thief",
+                streams: "a,b",
+                startedAt: Date(),
+                windowSeconds: 30
+            )
+        )
+        // When the next process recovers
+        let recovery = try store.recover()
+        // Then the window is interrupted, the run crashed, and the next window is 5
+        #expect(recovery == Recovery(interruptedWindows: [4], crashedRuns: 1))
+        #expect(try store.window(number: 4)?.status == .interrupted)
+        #expect(try store.runs().first?.status == "crashed")
+        #expect(try store.nextWindowNumber() == 5)
+        #expect(try store.windows(stream: "b").count == 1)
+        #expect(try store.windows(stream: "c").isEmpty)
+    }
+}
