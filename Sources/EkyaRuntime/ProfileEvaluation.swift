@@ -39,6 +39,14 @@ public struct ProfileEvaluation {
 
     public var profilingCostFraction: Double { exhaustiveCost > 0 ? profilingCost / exhaustiveCost : 0 }
 
+    /// Several evaluations (e.g. one per scenario, same predictors) pooled into one.
+    public init(pooling parts: [ProfileEvaluation]) {
+        rows = parts.flatMap(\.rows)
+        predictors = parts.first?.predictors ?? []
+        profilingCost = parts.map(\.profilingCost).reduce(0, +)
+        exhaustiveCost = parts.map(\.exhaustiveCost).reduce(0, +)
+    }
+
     /// Runs the evaluation for one scenario over `windows` (1-based, after the initial window 0).
     public init(
         settings: RuntimeSettings,
@@ -207,13 +215,17 @@ public struct ProfileEvaluation {
     /// The rows in the canonical trace format (predictions of the first predictor).
     public var canonicalTrace: Trace {
         var profiles: [StreamWindowProfile] = []
-        for window in Set(rows.map(\.window)).sorted() {
-            let selected = rows.filter { $0.window == window }
+        var keys: [(stream: String, window: Int)] = []
+        for row in rows where !keys.contains(where: { $0.stream == row.stream && $0.window == row.window }) {
+            keys.append((row.stream, row.window))
+        }
+        for key in keys {
+            let selected = rows.filter { $0.stream == key.stream && $0.window == key.window }
             guard let first = selected.first else { continue }
             profiles.append(
                 StreamWindowProfile(
                     stream: first.stream,
-                    window: window,
+                    window: key.window,
                     startAccuracy: first.startAccuracy,
                     configurations: selected.map {
                         ConfigurationProfile(

@@ -46,6 +46,9 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Micro-profiling: fraction of the window's labelled data each profiling run trains on (Ekya: 0.1).")
     var profileFraction: Double = 0.25
 
+    @Option(help: "Accuracy predictor the micro-profiler extrapolates with: ekya-optimus, optimus-all, optimus-work.")
+    var predictor: String = "ekya-optimus"
+
     @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
     var dataDirectory: String = FashionMNIST.defaultDirectory
 
@@ -123,7 +126,8 @@ struct DemoCommand: ParsableCommand {
             dataDirectory: options.dataDirectory,
             plot: plot,
             traceOut: traceOut,
-            json: json
+            json: json,
+            predictor: options.predictor
         )
     }
 }
@@ -136,9 +140,14 @@ enum LiveSession {
         dataDirectory: String,
         plot: String?,
         traceOut: String?,
-        json: Bool
+        json: Bool,
+        predictor predictorName: String = "ekya-optimus"
     ) throws {
         let chosen = try names.map { try SchedulerSpec.make($0) }
+        guard let predictor = AccuracyPredictors.named(predictorName) else {
+            let known = AccuracyPredictors.all.map(\.name).joined(separator: ", ")
+            throw AppError.invalidOption("unknown predictor '\(predictorName)'; known: \(known)")
+        }
         let pool: ImagePool
         do {
             pool = try FashionMNIST.loadAll(from: dataDirectory)
@@ -159,7 +168,14 @@ enum LiveSession {
         var reports: [LiveRunReport] = []
         for scheduler in chosen {
             pace.restart()
-            reports.append(try runtime.run(scheduler: scheduler, pace: { try pace.wait(until: $0) }, progress: log))
+            reports.append(
+                try runtime.run(
+                    scheduler: scheduler,
+                    predictor: predictor,
+                    pace: { try pace.wait(until: $0) },
+                    progress: log
+                )
+            )
         }
         guard let ekya = reports.first else { return }
         print(LiveReport.table(ekya, streams: runtime.streamNames))

@@ -18,7 +18,7 @@ struct ProfileCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Scenario preset (see `ekya data scenarios`).")
+    @Option(help: "Scenario preset, or a comma-separated list evaluated one after another and pooled.")
     var scenario: String = "day-night"
 
     @Option(help: "Windows to evaluate, e.g. 1-3 (window 0 trains the starting model).")
@@ -28,10 +28,13 @@ struct ProfileCommand: ParsableCommand {
     var verify: Bool = false
 
     @Option(help: "Comma-separated predictors.")
-    var predictors: String = "ekya-optimus,optimus-all"
+    var predictors: String = "ekya-optimus,optimus-all,optimus-work"
 
-    @Option(help: "Micro-profiling epochs per configuration group.")
-    var profileEpochs: Int = 2
+    @Option(help: "Micro-profiling epochs per configuration group (Ekya: 5).")
+    var profileEpochs: Int = 5
+
+    @Option(help: "Fraction of the window's labelled data each profiling run trains on.")
+    var profileFraction: Double = 0.1
 
     @Option(help: "Device-seconds per measured second of compute.")
     var slowdown: Double = 10
@@ -59,9 +62,13 @@ struct ProfileCommand: ParsableCommand {
         return low...high
     }
 
+    func scenarios() throws -> [ScenarioPreset] {
+        try scenario.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
+    }
+
     func validate() throws {
         _ = try range()
-        _ = try ScenarioPreset(named: scenario)
+        _ = try scenarios()
         for name in predictors.split(separator: ",") where AccuracyPredictors.named(String(name)) == nil {
             throw ValidationError(
                 "unknown predictor '\(name)'; known: \(AccuracyPredictors.all.map(\.name).joined(separator: ", "))"
@@ -69,6 +76,9 @@ struct ProfileCommand: ParsableCommand {
         }
         guard profileEpochs >= 1, slowdown > 0 else {
             throw ValidationError("--profile-epochs must be ≥ 1 and --slowdown positive")
+        }
+        guard profileFraction > 0, profileFraction <= 1 else {
+            throw ValidationError("--profile-fraction must be in (0, 1]")
         }
     }
 
@@ -80,15 +90,23 @@ struct ProfileCommand: ParsableCommand {
         } catch {
             throw AppError.invalidOption("\(error)")
         }
-        let settings = RuntimeSettings(slowdown: slowdown, profileEpochs: profileEpochs, seed: seed)
-        let evaluation = try ProfileEvaluation(
-            settings: settings,
-            pool: pool,
-            scenario: try ScenarioPreset(named: scenario),
-            windows: try range(),
-            predictors: chosen,
-            progress: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let settings = RuntimeSettings(
+            slowdown: slowdown,
+            profileEpochs: profileEpochs,
+            profileFraction: profileFraction,
+            seed: seed
         )
+        let parts = try scenarios().map { preset in
+            try ProfileEvaluation(
+                settings: settings,
+                pool: pool,
+                scenario: preset,
+                windows: try range(),
+                predictors: chosen,
+                progress: { FileHandle.standardError.write(Data(("\(preset.rawValue) " + $0 + "\n").utf8)) }
+            )
+        }
+        let evaluation = parts.count == 1 ? parts[0] : ProfileEvaluation(pooling: parts)
         if let traceOut { try FileIO.writeAtomically(TraceFormat.render(evaluation.canonicalTrace), to: traceOut) }
         if let plot { try FileIO.writeAtomically(Self.histogram(evaluation), to: plot) }
         if json {
@@ -101,14 +119,15 @@ struct ProfileCommand: ParsableCommand {
             return
         }
         var lines = [
-            "window  config   a0      "
+            "stream       window  config   a0      "
                 + evaluation.predictors.map { $0.padding(toLength: 14, withPad: " ", startingAt: 0) }
                 .joined() + "actual  cost(pred)  cost(actual)"
         ]
         for row in evaluation.rows {
             lines.append(
                 String(
-                    format: "%6d  %-7@ %5.1f%%  ",
+                    format: "%-12@ %6d  %-7@ %5.1f%%  ",
+                    row.stream as NSString,
                     row.window,
                     row.configuration as NSString,
                     row.startAccuracy * 100
@@ -121,6 +140,18 @@ struct ProfileCommand: ParsableCommand {
                         row.actualCost
                     )
             )
+        }
+        if parts.count > 1 {
+            for (preset, part) in zip(try scenarios(), parts) {
+                let medians = part.summaries.map {
+                    "\($0.predictor) \(String(format: "%.2f", $0.medianAbsoluteError))"
+                }
+                lines.append(
+                    "\(preset.rawValue): median |error| " + medians.joined(separator: ", ")
+                        + String(format: "; profiling %.1f%% of exhaustive", part.profilingCostFraction * 100)
+                )
+            }
+            lines.append("pooled over \(parts.count) scenarios:")
         }
         for summary in evaluation.summaries {
             let bias = summary.biasByEpochs.keys.sorted().map {
