@@ -39,7 +39,7 @@ public struct ProfileEvaluation {
 
     public var profilingCostFraction: Double { exhaustiveCost > 0 ? profilingCost / exhaustiveCost : 0 }
 
-    /// Several evaluations (e.g. one per scenario, same predictors) pooled into one.
+    /// Several evaluations (one per scenario, same predictors) pooled into one.
     public init(pooling parts: [ProfileEvaluation]) {
         rows = parts.flatMap(\.rows)
         predictors = parts.first?.predictors ?? []
