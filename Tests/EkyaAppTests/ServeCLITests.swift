@@ -98,12 +98,12 @@ final class ServeProcess {
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ServeCLITests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ServeCLITests {
     @Test func resumesAfterKillNineInTheMiddleOfAWindow() async throws {
         // Given a demo server that has completed a window and is in the middle of the next one
         let server = try ServeProcess()
         try server.start()
-        let before = try await server.waitFor(seconds: 180) { health in
+        let before = try await server.waitFor(seconds: 300) { health in
             (health["last_completed_window"] as? Int ?? 0) >= 1 && health["phase"] as? String == "window"
                 && health["window"] is Int
         }
@@ -123,7 +123,7 @@ final class ServeProcess {
         }
         // When it restarts
         try server.start()
-        let after = try await server.waitFor(seconds: 180) { health in
+        let after = try await server.waitFor(seconds: 300) { health in
             (health["last_completed_window"] as? Int ?? 0) > interrupted
         }
         // Then the interrupted window is recorded, every stream resumed its last accepted model, and the next
@@ -165,7 +165,7 @@ final class ServeProcess {
         // Given a demo server with two completed windows
         let server = try ServeProcess()
         try server.start()
-        _ = try await server.waitFor(seconds: 180) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
+        _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
         // When headless Chromium loads the dashboard and runs its script
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))

@@ -3,7 +3,7 @@ import Testing
 
 @testable import EkyaStore
 
-@Suite(.timeLimit(.minutes(1))) struct ModelStoreTests {
+@Suite(.timeLimit(.minutes(10))) struct ModelStoreTests {
     struct WriterFailed: Error {}
 
     static func temporaryRoot() throws -> URL {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import EkyaStore
 
-@Suite(.timeLimit(.minutes(1))) struct ServiceStoreTests {
+@Suite(.timeLimit(.minutes(10))) struct ServiceStoreTests {
     static func model(_ stream: String, _ version: Int, window: Int? = nil) -> ModelVersionRecord {
         ModelVersionRecord(
             stream: stream,
