@@ -54,13 +54,13 @@ public final class WindowLoop: @unchecked Sendable {
     /// Runs until ``requestStop()``.
     public func run() throws {
         let recovery = try store.recover()
-        let removed = models.removeTemporaries()
+        let removed = models.removeTemporaries() + (try sweepModelStore())
         if !recovery.interruptedWindows.isEmpty || removed > 0 {
             logger.notice(
                 "recovered after an unclean stop",
                 metadata: [
                     "interrupted_windows": "\(recovery.interruptedWindows)",
-                    "temporary_model_dirs_removed": "\(removed)",
+                    "uncommitted_model_dirs_removed": "\(removed)",
                 ]
             )
         }
@@ -349,6 +349,7 @@ public final class WindowLoop: @unchecked Sendable {
         )
         try store.complete(completion)
         metrics.record(completion)
+        try applyRetention(streams: ids)
         state.update {
             $0.lastCompletedWindow = number
             $0.window = nil
@@ -358,6 +359,30 @@ public final class WindowLoop: @unchecked Sendable {
             "window \(number) completed: \(summary.joined(separator: ", "))",
             metadata: ["swaps": "\(accepted.map(\.stream))", "wall_s": "\(Int(window.wallSeconds ?? 0))"]
         )
+    }
+
+    /// Keeps the newest `keepModelVersions` versions per stream on disk: the database marks the others
+    /// pruned first, then their directories go (a crash in between leaves directories the start-up sweep
+    /// removes).
+    private func applyRetention(streams: [String]) throws {
+        for stream in streams {
+            for version in try store.pruneModelVersions(stream: stream, keep: configuration.keepModelVersions) {
+                try models.remove(stream: stream, version: version)
+            }
+        }
+    }
+
+    /// Removes version directories the database does not keep (pruned, or written before a crash and never
+    /// committed); returns how many.
+    private func sweepModelStore() throws -> Int {
+        var removed = 0
+        for stream in models.streams() {
+            for version in models.versions(stream: stream) where try !store.keeps(stream: stream, version: version) {
+                try models.remove(stream: stream, version: version)
+                removed += 1
+            }
+        }
+        return removed
     }
 
     static func timeline(_ values: [Double]) -> String {
