@@ -174,6 +174,8 @@ final class ServeProcess {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(profile)",
             "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:\(server.port)/",
         ]
+        // Chromium keeps state under $HOME: give it the test's directory (CI may run with a bare environment).
+        browser.environment = ProcessInfo.processInfo.environment.merging(["HOME": server.directory.path]) { $1 }
         let output = Pipe()
         browser.standardOutput = output
         browser.standardError = FileHandle.nullDevice
