@@ -199,3 +199,21 @@ final class ServeProcess {
         #expect(try await server.wait(seconds: 60) == 0)
     }
 }
+
+@Suite(.timeLimit(.minutes(10))) struct ServeCLIErrorTests {
+    @Test func badInvocationsFailWithClearErrors() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let neither = try CLI.run(["serve"])
+        #expect(neither.status != 0)
+        #expect(neither.standardError.contains("give --config FILE or --demo"))
+        let missing = try CLI.run(["serve", "--config", directory.appendingPathComponent("none.json").path])
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("no such file"))
+        let file = directory.appendingPathComponent("bad.json")
+        try Data(#"{"token": "t", "data_dir": "/tmp/x", "listen": "bad"}"#.utf8).write(to: file)
+        let bad = try CLI.run(["serve", "--config", file.path])
+        #expect(bad.status == 1)
+        #expect(bad.standardError.contains("bad.json: field 'listen'"))
+    }
+}
