@@ -27,6 +27,7 @@ public final class WindowLoop: @unchecked Sendable {
     let logger: Logger
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
+    private var runID: Int64 = 0
 
     public init(
         configuration: ServiceConfiguration,
@@ -66,6 +67,7 @@ public final class WindowLoop: @unchecked Sendable {
         }
         state.update { $0.interruptedAtStart = recovery.interruptedWindows }
         let run = try store.beginRun(configuration: configuration.summaryJSON)
+        runID = run
         do {
             try loop()
             try store.endRun(id: run, status: "stopped")
@@ -184,6 +186,10 @@ public final class WindowLoop: @unchecked Sendable {
                     )
                 }
             } catch {
+                if command.kind == .add {
+                    // A stream that cannot start is not left pending forever.
+                    try store.finishRemoval(stream: command.stream, window: window, command: nil)
+                }
                 logger.warning(
                     "command rejected",
                     metadata: [
@@ -232,7 +238,7 @@ public final class WindowLoop: @unchecked Sendable {
         let ids = session.streams.map(\.id)
         var window = try store.beginWindow(
             WindowRecord(
-                runId: try store.runs().last?.id ?? 0,
+                runId: runID,
                 number: number,
                 status: .running,
                 scheduler: scheduler.name,
