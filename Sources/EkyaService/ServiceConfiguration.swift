@@ -37,6 +37,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Length of the drift cycle the streams repeat.
     public var cycle: Int
     public var profileEpochs: Int
+    /// Model versions kept on disk per stream (newest first; the serving one always stays).
+    public var keepModelVersions: Int
     public var fashionMNISTDirectory: String
 
     public init(
@@ -54,6 +56,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         seed: UInt64 = 1,
         cycle: Int = 30,
         profileEpochs: Int = 2,
+        keepModelVersions: Int = 20,
         fashionMNISTDirectory: String = FashionMNIST.defaultDirectory
     ) {
         self.host = host
@@ -70,6 +73,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.seed = seed
         self.cycle = cycle
         self.profileEpochs = profileEpochs
+        self.keepModelVersions = keepModelVersions
         self.fashionMNISTDirectory = fashionMNISTDirectory
     }
 
@@ -90,7 +94,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     static let keys = [
         "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
-        "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "fashion_mnist_directory",
+        "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions", "fashion_mnist_directory",
     ]
 
     /// Parses `host:port` (IPv6 as `[::1]:8080`).
@@ -152,6 +156,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
         configuration.seed = UInt64(try fields.integer("seed", in: 0...Int.max) ?? Int(configuration.seed))
         configuration.cycle = try fields.integer("cycle", in: 1...10_000) ?? configuration.cycle
         configuration.profileEpochs = try fields.integer("profile_epochs", in: 1...20) ?? configuration.profileEpochs
+        configuration.keepModelVersions =
+            try fields.integer("keep_model_versions", in: 1...100_000) ?? configuration.keepModelVersions
         configuration.fashionMNISTDirectory =
             try fields.string("fashion_mnist_directory") ?? configuration.fashionMNISTDirectory
         return configuration
@@ -196,7 +202,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"streams":[\(streams.joined(separator: ","))],\
             "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
             "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
-            "cycle":\(cycle),"profile_epochs":\(profileEpochs)}
+            "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions)}
             """
     }
 }

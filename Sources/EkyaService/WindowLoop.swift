@@ -27,6 +27,7 @@ public final class WindowLoop: @unchecked Sendable {
     let logger: Logger
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
+    private var runID: Int64 = 0
 
     public init(
         configuration: ServiceConfiguration,
@@ -54,18 +55,19 @@ public final class WindowLoop: @unchecked Sendable {
     /// Runs until ``requestStop()``.
     public func run() throws {
         let recovery = try store.recover()
-        let removed = models.removeTemporaries()
+        let removed = models.removeTemporaries() + (try sweepModelStore())
         if !recovery.interruptedWindows.isEmpty || removed > 0 {
             logger.notice(
                 "recovered after an unclean stop",
                 metadata: [
                     "interrupted_windows": "\(recovery.interruptedWindows)",
-                    "temporary_model_dirs_removed": "\(removed)",
+                    "uncommitted_model_dirs_removed": "\(removed)",
                 ]
             )
         }
         state.update { $0.interruptedAtStart = recovery.interruptedWindows }
         let run = try store.beginRun(configuration: configuration.summaryJSON)
+        runID = run
         do {
             try loop()
             try store.endRun(id: run, status: "stopped")
@@ -184,6 +186,10 @@ public final class WindowLoop: @unchecked Sendable {
                     )
                 }
             } catch {
+                if command.kind == .add {
+                    // A stream that cannot start is not left pending forever.
+                    try store.finishRemoval(stream: command.stream, window: window, command: nil)
+                }
                 logger.warning(
                     "command rejected",
                     metadata: [
@@ -232,7 +238,7 @@ public final class WindowLoop: @unchecked Sendable {
         let ids = session.streams.map(\.id)
         var window = try store.beginWindow(
             WindowRecord(
-                runId: try store.runs().last?.id ?? 0,
+                runId: runID,
                 number: number,
                 status: .running,
                 scheduler: scheduler.name,
@@ -349,6 +355,7 @@ public final class WindowLoop: @unchecked Sendable {
         )
         try store.complete(completion)
         metrics.record(completion)
+        try applyRetention(streams: ids)
         state.update {
             $0.lastCompletedWindow = number
             $0.window = nil
@@ -358,6 +365,30 @@ public final class WindowLoop: @unchecked Sendable {
             "window \(number) completed: \(summary.joined(separator: ", "))",
             metadata: ["swaps": "\(accepted.map(\.stream))", "wall_s": "\(Int(window.wallSeconds ?? 0))"]
         )
+    }
+
+    /// Keeps the newest `keepModelVersions` versions per stream on disk: the database marks the others
+    /// pruned first, then their directories go (a crash in between leaves directories the start-up sweep
+    /// removes).
+    private func applyRetention(streams: [String]) throws {
+        for stream in streams {
+            for version in try store.pruneModelVersions(stream: stream, keep: configuration.keepModelVersions) {
+                try models.remove(stream: stream, version: version)
+            }
+        }
+    }
+
+    /// Removes version directories the database does not keep (pruned, or written before a crash and never
+    /// committed); returns how many.
+    private func sweepModelStore() throws -> Int {
+        var removed = 0
+        for stream in models.streams() {
+            for version in models.versions(stream: stream) where try !store.keeps(stream: stream, version: version) {
+                try models.remove(stream: stream, version: version)
+                removed += 1
+            }
+        }
+        return removed
     }
 
     static func timeline(_ values: [Double]) -> String {

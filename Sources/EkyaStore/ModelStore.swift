@@ -134,6 +134,19 @@ public struct ModelStore: Sendable {
         return names.compactMap(Int.init).sorted()
     }
 
+    /// Deletes a version's directory (retention; the database marks it pruned first).
+    public func remove(stream: String, version: Int) throws {
+        let directory = directory(stream: stream, version: version)
+        guard FileManager.default.fileExists(atPath: directory.path) else { return }
+        try FileManager.default.removeItem(at: directory)
+    }
+
+    /// The streams that have a directory here.
+    public func streams() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
     /// Removes temporary directories left by a crash in the middle of a write; returns how many.
     @discardableResult
     public func removeTemporaries() -> Int {

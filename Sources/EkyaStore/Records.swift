@@ -236,6 +236,8 @@ public struct ModelVersionRecord: Codable, Sendable, Equatable, FetchableRecord,
     public enum Status: String, Codable, Sendable {
         case accepted
         case rolledBack = "rolled-back"
+        /// Removed from the model store by retention (the row stays as history).
+        case pruned
     }
 
     public var stream: String

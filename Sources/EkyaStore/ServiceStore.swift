@@ -410,6 +410,29 @@ public final class ServiceStore: Sendable {
         }
     }
 
+    /// Retention: marks all but the newest `keep` accepted or rolled-back versions of a stream as pruned
+    /// (never the serving one) and returns their numbers, for the caller to delete from the model store.
+    public func pruneModelVersions(stream: String, keep: Int, now: Date = Date()) throws -> [Int] {
+        try writer.write { db in
+            let serving = try StreamRecord.fetchOne(db, key: stream)?.servingVersion
+            let kept = try ModelVersionRecord.filter(Column("stream") == stream)
+                .filter(Column("status") != ModelVersionRecord.Status.pruned.rawValue)
+                .order(Column("version").desc).fetchAll(db)
+            let old = kept.dropFirst(max(1, keep)).filter { $0.version != serving }
+            for var record in old {
+                record.status = .pruned
+                try record.update(db)
+            }
+            return old.map(\.version)
+        }
+    }
+
+    /// Whether a version on disk is one the database still keeps (accepted or rolled back).
+    public func keeps(stream: String, version: Int) throws -> Bool {
+        guard let record = try modelVersion(stream: stream, version: version) else { return false }
+        return record.status != .pruned
+    }
+
     /// SQLite's `PRAGMA integrity_check` ("ok" when sound).
     public func integrityCheck() throws -> String {
         try writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }

@@ -98,12 +98,12 @@ final class ServeProcess {
     }
 }
 
-@Suite(.serialized, .timeLimit(.minutes(5))) struct ServeCLITests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ServeCLITests {
     @Test func resumesAfterKillNineInTheMiddleOfAWindow() async throws {
         // Given a demo server that has completed a window and is in the middle of the next one
         let server = try ServeProcess()
         try server.start()
-        let before = try await server.waitFor(seconds: 180) { health in
+        let before = try await server.waitFor(seconds: 300) { health in
             (health["last_completed_window"] as? Int ?? 0) >= 1 && health["phase"] as? String == "window"
                 && health["window"] is Int
         }
@@ -123,7 +123,7 @@ final class ServeProcess {
         }
         // When it restarts
         try server.start()
-        let after = try await server.waitFor(seconds: 180) { health in
+        let after = try await server.waitFor(seconds: 300) { health in
             (health["last_completed_window"] as? Int ?? 0) > interrupted
         }
         // Then the interrupted window is recorded, every stream resumed its last accepted model, and the next
@@ -165,7 +165,7 @@ final class ServeProcess {
         // Given a demo server with two completed windows
         let server = try ServeProcess()
         try server.start()
-        _ = try await server.waitFor(seconds: 180) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
+        _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
         // When headless Chromium loads the dashboard and runs its script
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
@@ -174,6 +174,8 @@ final class ServeProcess {
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(profile)",
             "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:\(server.port)/",
         ]
+        // Chromium keeps state under $HOME: give it the test's directory (CI may run with a bare environment).
+        browser.environment = ProcessInfo.processInfo.environment.merging(["HOME": server.directory.path]) { $1 }
         let output = Pipe()
         browser.standardOutput = output
         browser.standardError = FileHandle.nullDevice
@@ -195,5 +197,23 @@ final class ServeProcess {
         #expect(!dom.contains("connecting…"))
         kill(server.process.processIdentifier, SIGTERM)
         #expect(try await server.wait(seconds: 60) == 0)
+    }
+}
+
+@Suite(.timeLimit(.minutes(10))) struct ServeCLIErrorTests {
+    @Test func badInvocationsFailWithClearErrors() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let neither = try CLI.run(["serve"])
+        #expect(neither.status != 0)
+        #expect(neither.standardError.contains("give --config FILE or --demo"))
+        let missing = try CLI.run(["serve", "--config", directory.appendingPathComponent("none.json").path])
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("no such file"))
+        let file = directory.appendingPathComponent("bad.json")
+        try Data(#"{"token": "t", "data_dir": "/tmp/x", "listen": "bad"}"#.utf8).write(to: file)
+        let bad = try CLI.run(["serve", "--config", file.path])
+        #expect(bad.status == 1)
+        #expect(bad.standardError.contains("bad.json: field 'listen'"))
     }
 }

@@ -8,7 +8,7 @@ import Testing
 @testable import EkyaService
 
 /// In-process API tests (HummingbirdTesting's router framework, no sockets).
-@Suite(.timeLimit(.minutes(1))) struct APITests {
+@Suite(.timeLimit(.minutes(10))) struct APITests {
     static let token = "secret"
 
     struct Fixture {

@@ -7,7 +7,7 @@ import Testing
 
 @testable import EkyaService
 
-@Suite(.timeLimit(.minutes(1))) struct MetricsTests {
+@Suite(.timeLimit(.minutes(10))) struct MetricsTests {
     @Test func exposesEkyaMetricsWithStreamAndJobLabels() throws {
         // Given metrics on a Prometheus registry and one completed window with a swap
         let registry = PrometheusCollectorRegistry()

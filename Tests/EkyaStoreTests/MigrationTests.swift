@@ -4,7 +4,7 @@ import Testing
 
 @testable import EkyaStore
 
-@Suite(.timeLimit(.minutes(1))) struct MigrationTests {
+@Suite(.timeLimit(.minutes(10))) struct MigrationTests {
     @Test func migratesAnEmptyDatabaseToTheCurrentSchema() throws {
         // Given an empty database
         let queue = try DatabaseQueue()

@@ -3,7 +3,7 @@ import Testing
 
 @testable import EkyaStore
 
-@Suite(.timeLimit(.minutes(1))) struct ModelStoreTests {
+@Suite(.timeLimit(.minutes(10))) struct ModelStoreTests {
     struct WriterFailed: Error {}
 
     static func temporaryRoot() throws -> URL {
@@ -35,6 +35,9 @@ import Testing
         #expect(store.relativePath(stream: "cam", version: 1) == "models/cam/1/model.pt")
         let names = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("models/cam").path)
         #expect(names == ["1"])
+        try store.remove(stream: "cam", version: 1)
+        #expect(!store.contains(stream: "cam", version: 1))
+        #expect(store.streams() == ["cam"])
     }
 
     @Test func aFailedWriteLeavesNoVersion() throws {

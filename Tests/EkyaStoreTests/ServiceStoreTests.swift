@@ -3,7 +3,7 @@ import Testing
 
 @testable import EkyaStore
 
-@Suite(.timeLimit(.minutes(1))) struct ServiceStoreTests {
+@Suite(.timeLimit(.minutes(10))) struct ServiceStoreTests {
     static func model(_ stream: String, _ version: Int, window: Int? = nil) -> ModelVersionRecord {
         ModelVersionRecord(
             stream: stream,
@@ -81,6 +81,26 @@ import Testing
         let (_, again) = try store.requestRollback(stream: "cam")
         #expect(again == 1)
         #expect(throws: StoreError.self) { try store.requestRollback(stream: "cam", to: 3) }
+    }
+
+    @Test func retentionPrunesOldVersionsButNeverTheServingOne() throws {
+        // Given a stream with versions 1…5, rolled back to 2
+        let store = try ServiceStore.inMemory()
+        try store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        for version in 1...5 {
+            try store.activate(stream: "cam", model: Self.model("cam", version), window: 1, command: nil)
+        }
+        try store.applyRollback(stream: "cam", to: 2, command: nil)
+        // When all but the newest two are pruned
+        let pruned = try store.pruneModelVersions(stream: "cam", keep: 2)
+        // Then 1 and 3 go; 4, 5 (newest) and 2 (serving) stay; pruned rows remain as history
+        #expect(pruned == [3, 1])
+        #expect(try store.keeps(stream: "cam", version: 2))
+        #expect(try !store.keeps(stream: "cam", version: 3))
+        #expect(try !store.keeps(stream: "cam", version: 9))
+        #expect(try store.modelVersions(stream: "cam").count == 5)
+        #expect(try store.pruneModelVersions(stream: "cam", keep: 2).isEmpty)
+        #expect(throws: StoreError.self) { try store.requestRollback(stream: "cam", to: 1) }
     }
 
     @Test func recoveryMarksRunningWindowsInterruptedAndRunsCrashed() throws {

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
               {"listen": "127.0.0.1:8080", "token": "secret", "data_dir": "/var/lib/ekya",
                "streams": ["stable", {"id": "cam-2", "scenario": "weather", "seed": 7}],
                "window_seconds": 60, "pause_seconds": 2, "crops_per_second": 10, "devices": 1, "slowdown": 10,
-               "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2,
+               "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
                "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist"}
             "streams" seed an empty database only; afterwards the database and the API decide. State lives in
             DATA_DIR/ekya.sqlite (SQLite, WAL) and DATA_DIR/models/<stream>/<version>/. SIGTERM or SIGINT stop
