@@ -51,6 +51,23 @@ import Testing
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func aFixedBaselineIsNeitherProfiledNorChargedForProfiling() throws {
+        let pool = try FashionMNIST.load(.train)
+        let runtime = try LiveRuntime(settings: Self.settings(windows: 1), pool: pool)
+        let uniform = try runtime.run(scheduler: UniformScheduler(configuration: "head-2", inferenceFraction: 0.5))
+        let thief = try runtime.run(scheduler: ThiefScheduler())
+        let fixed = try #require(uniform.windows.first)
+        #expect(fixed.profilingCost == 0)
+        #expect(fixed.profiledConfigurations == 0)
+        #expect(fixed.delay < 1, "labelling only: \(fixed.delay) s")
+        // It still retrains with its configuration, with no prediction on record.
+        #expect(fixed.streams.allSatisfy { $0.configuration == "head-2" && $0.predictedEndAccuracy == nil })
+        let ekya = try #require(thief.windows.first)
+        #expect(ekya.profilingCost > 0)
+        #expect(ekya.delay > fixed.delay)
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func badSettingsAreRejectedWithAClearMessage() throws {
         let pool = try FashionMNIST.load(.test)
         var settings = Self.settings()
