@@ -338,10 +338,16 @@ final class WindowRun {
     /// Applies a plan: shares change at the next step; newly chosen retraining jobs start now.
     func apply(_ plan: Plan, problem: PlanningProblem, at time: Double) throws {
         let configurations = settings.configurations
+        // Work-conserving: capacity the plan leaves unallocated goes to inference in equal parts. φ gives it
+        // no value, but frame costs vary from step to step, and a stream held at exactly its full-rate share
+        // drops frames whenever a step runs long.
+        let used = plan.streams.reduce(0) { $0 + $1.inference + ($1.option == nil ? 0 : $1.training) }
+        let spare = max(0, capacity.total - used) / Double(max(1, count))
         for index in 0..<count {
             let decision = plan.streams[index]
-            executor.setShare(decision.inference, for: inference[index].id)
-            shareLog[index].append((time, decision.inference))
+            let share = min(1, decision.inference + spare)
+            executor.setShare(share, for: inference[index].id)
+            shareLog[index].append((time, share))
             if let job = retraining[index] {
                 executor.setShare(decision.option == nil ? 0 : decision.training, for: job.id)
             } else if !finished[index], let choice = decision.option, decision.training > 0 {
