@@ -16,6 +16,17 @@ struct SimulateCommand: ParsableCommand {
               uniform:C:X     fixed configuration C, X % of each stream's share for inference.
               uniform-grid    every configuration of the trace at 30, 50 and 90 % (shown as best-uniform).
               inference-only  never retrain.
+              ekya            our recommended default: \(SchedulerSpec.recommended).
+            Features of <base>+<feature>+… (what a scheduler sees: this window's predictions, earlier outcomes, \
+            running jobs' progress):
+              cal=SCOPE       calibrate cost and accuracy from realised outcomes (global|config|family|stream|hier).
+              progress        re-estimate a running job's remaining cost from its progress.
+              check=S         re-plan every S seconds, not only when a job finishes.
+              robust=Q        inflate new jobs' costs to the Q-quantile of observed cost errors.
+              floor=SHARE     keep at least SHARE of a device for each stream's inference.
+              shrink=F        keep only F of each predicted accuracy gain.
+              pool=W          pull predicted accuracies towards the stream's mean (keep weight W).
+              fill            water-fill unusable inference share and spare capacity to slow streams.
             Re-allocation policies (--policy): paper, code-system, code-simulator, own-stream.
             Without --trace the embedded Cityscapes micro-profiler table of the Ekya authors is used.
             """
