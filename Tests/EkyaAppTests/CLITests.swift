@@ -176,6 +176,11 @@ enum CLI {
         (["profile", "--windows", "3-1"], "--windows must look like 1-3"),
         (["profile", "--predictors", "crystal-ball"], "unknown predictor 'crystal-ball'"),
         (["profile", "--scenario", "volcano"], "volcano"),
+        (["profile", "--scenario", "weather,volcano"], "volcano"),
+        (["profile", "--profile-fraction", "0"], "--profile-fraction must be in (0, 1]"),
+        (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
+        (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
+        (["simulate", "--schedulers", "ekya+pool=2"], "pool needs a number in 0.0...1.0"),
     ])
     func badInputFailsClearly(arguments: [String], message: String) throws {
         let result = try CLI.run(arguments)
