@@ -17,7 +17,6 @@ struct MicroProfiler {
     let settings: RuntimeSettings
     let predictors: [any AccuracyPredictor]
     let copy: (TorchSnapshot) throws -> TorchModel
-    let plan: (RetrainingConfiguration, Int, Double, UInt64) -> TrainingPlan
 
     /// Profiles every configuration for a model and a labelled dataset; returns estimates and the
     /// profiling cost in device-seconds.
@@ -46,7 +45,12 @@ struct MicroProfiler {
             let job = try TrainingJob(
                 model: model,
                 dataset: dataset,
-                plan: plan(configuration, epochs, configuration.dataFraction * settings.profileFraction, seed)
+                plan: settings.trainingPlan(
+                    configuration,
+                    epochs: epochs,
+                    fraction: configuration.dataFraction * settings.profileFraction,
+                    seed: seed
+                )
             )
             var observed: [(epochs: Double, accuracy: Double)] = []
             var stepSeconds: [Double] = []
@@ -81,7 +85,12 @@ struct MicroProfiler {
                 let full = try TrainingJob(
                     model: model,
                     dataset: dataset,
-                    plan: plan(target, target.epochs, target.dataFraction, seed)
+                    plan: settings.trainingPlan(
+                        target,
+                        epochs: target.epochs,
+                        fraction: target.dataFraction,
+                        seed: seed
+                    )
                 )
                 let predictedCost =
                     (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown

@@ -62,34 +62,11 @@ public struct ProfileEvaluation {
         let runtime = try LiveRuntime(settings: settings, pool: pool)
         try runtime.prepare()
         var serving = try runtime.copy(try runtime.initialSnapshot(0))
-        let frozenSettings = settings
-        func plan(
-            _ configuration: RetrainingConfiguration,
-            _ epochs: Int,
-            _ fraction: Double,
-            _ seed: UInt64
-        )
-            -> TrainingPlan
-        {
-            TrainingPlan(
-                epochs: epochs,
-                batchSize: configuration.batchSize,
-                dataFraction: min(1, max(fraction, 0.01)),
-                validationFraction: 0.2,
-                trainableLayers: configuration.layers,
-                optimizer: frozenSettings.usesAdam
-                    ? .adam(learningRate: frozenSettings.learningRate)
-                    : .sgd(learningRate: frozenSettings.learningRate, momentum: 0.9),
-                seed: seed,
-                threads: 1
-            )
-        }
         let chosenPredictors = predictors
         let profiler = MicroProfiler(
             settings: settings,
             predictors: predictors,
-            copy: { try runtime.copy($0) },
-            plan: plan
+            copy: { try runtime.copy($0) }
         )
         var rows: [Row] = []
         var profilingCost = 0.0
@@ -107,7 +84,7 @@ public struct ProfileEvaluation {
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving.snapshot()),
                 dataset: dataset,
-                plan: plan(settings.configurations[0], 1, 1, seed)
+                plan: settings.trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             let a0 = try serving.accuracy(on: dataset, indices: probe.validationIndices)
             let (estimates, cost) = try profiler.profile(
@@ -123,7 +100,12 @@ public struct ProfileEvaluation {
                 let job = try TrainingJob(
                     model: model,
                     dataset: dataset,
-                    plan: plan(configuration, configuration.epochs, configuration.dataFraction, seed)
+                    plan: settings.trainingPlan(
+                        configuration,
+                        epochs: configuration.epochs,
+                        fraction: configuration.dataFraction,
+                        seed: seed
+                    )
                 )
                 let (_, seconds) = try measureSeconds {
                     while !job.isFinished { _ = try job.train(steps: 256) }

@@ -112,6 +112,28 @@ public struct RuntimeSettings: Sendable {
     }
 }
 
+extension RuntimeSettings {
+    /// The training plan of a retraining (or profiling) run of `configuration`: the runtime's optimizer,
+    /// a 20 % validation split with best-epoch restore, one intra-op thread.
+    func trainingPlan(
+        _ configuration: RetrainingConfiguration,
+        epochs: Int,
+        fraction: Double,
+        seed: UInt64
+    ) -> TrainingPlan {
+        TrainingPlan(
+            epochs: epochs,
+            batchSize: configuration.batchSize,
+            dataFraction: min(1, max(fraction, 0.01)),
+            validationFraction: 0.2,
+            trainableLayers: configuration.layers,
+            optimizer: usesAdam ? .adam(learningRate: learningRate) : .sgd(learningRate: learningRate, momentum: 0.9),
+            seed: seed,
+            threads: 1
+        )
+    }
+}
+
 /// Errors of the live runtime.
 public enum RuntimeError: Error, CustomStringConvertible, Equatable {
     case invalidSettings(String)

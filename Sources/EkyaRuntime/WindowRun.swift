@@ -86,27 +86,6 @@ final class WindowRun {
 
     var settings: RuntimeSettings { runtime.settings }
 
-    func trainingPlan(
-        _ configuration: RetrainingConfiguration,
-        epochs: Int,
-        fraction: Double,
-        seed: UInt64
-    )
-        -> TrainingPlan
-    {
-        TrainingPlan(
-            epochs: epochs,
-            batchSize: configuration.batchSize,
-            dataFraction: min(1, max(fraction, 0.01)),
-            validationFraction: 0.2,
-            trainableLayers: configuration.layers,
-            optimizer: settings.usesAdam
-                ? .adam(learningRate: settings.learningRate) : .sgd(learningRate: settings.learningRate, momentum: 0.9),
-            seed: seed,
-            threads: 1
-        )
-    }
-
     /// Runs the window: label, profile, schedule, execute with swaps and re-allocation, measure.
     func execute(pace: (Double) throws -> Void, progress: (String) -> Void) throws -> Result {
         names = runtime.streamNames
@@ -242,8 +221,7 @@ final class WindowRun {
         let profiler = MicroProfiler(
             settings: settings,
             predictors: [predictor],
-            copy: { try self.runtime.copy($0) },
-            plan: { self.trainingPlan($0, epochs: $1, fraction: $2, seed: $3) }
+            copy: { try self.runtime.copy($0) }
         )
         var profilingCost = 0.0
         var exhaustiveCost = 0.0
@@ -254,7 +232,7 @@ final class WindowRun {
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving[index].snapshot()),
                 dataset: datasets[index],
-                plan: trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
+                plan: settings.trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             validation.append(probe.validationIndices)
             let a0 = try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices)
@@ -363,7 +341,7 @@ final class WindowRun {
                     job: try TrainingJob(
                         model: model,
                         dataset: datasets[index],
-                        plan: trainingPlan(
+                        plan: settings.trainingPlan(
                             configuration,
                             epochs: configuration.epochs,
                             fraction: configuration.dataFraction,
