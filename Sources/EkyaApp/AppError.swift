@@ -1,3 +1,5 @@
+import EkyaCore
+
 /// Errors of the command-line layer: files that cannot be read or written, bad option values.
 enum AppError: Error, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
@@ -12,5 +14,16 @@ enum AppError: Error, CustomStringConvertible {
         case .missingResource(let name): "embedded resource '\(name)' is missing from this build; rebuild ekya"
         case .invalidOption(let message): message
         }
+    }
+}
+
+extension AccuracyPredictors {
+    /// The predictor called `name`, or an error naming the known ones.
+    static func chosen(_ name: String) throws -> any AccuracyPredictor {
+        guard let predictor = named(name) else {
+            let known = all.map(\.name).joined(separator: ", ")
+            throw AppError.invalidOption("unknown predictor '\(name)'; known: \(known)")
+        }
+        return predictor
     }
 }

@@ -24,10 +24,7 @@ struct CurveCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(start) else { throw ValidationError("--start must be an accuracy in 0...1") }
-        guard AccuracyPredictors.named(predictor) != nil else {
-            let names = AccuracyPredictors.all.map(\.name).joined(separator: ", ")
-            throw ValidationError("unknown predictor '\(predictor)'; known: \(names)")
-        }
+        _ = try AccuracyPredictors.chosen(predictor)
         _ = try points()
         _ = try epochs()
     }
@@ -56,7 +53,7 @@ struct CurveCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let chosen = AccuracyPredictors.named(predictor) else { return }
+        let chosen = try AccuracyPredictors.chosen(predictor)
         let observations = try points()
         for epochs in try epochs() {
             let value = chosen.predict(startAccuracy: start, observed: observations, epochs: epochs)

@@ -144,10 +144,7 @@ enum LiveSession {
         predictor predictorName: String = "ekya-optimus"
     ) throws {
         let chosen = try names.map { try SchedulerSpec.make($0) }
-        guard let predictor = AccuracyPredictors.named(predictorName) else {
-            let known = AccuracyPredictors.all.map(\.name).joined(separator: ", ")
-            throw AppError.invalidOption("unknown predictor '\(predictorName)'; known: \(known)")
-        }
+        let predictor = try AccuracyPredictors.chosen(predictorName)
         let pool: ImagePool
         do {
             pool = try FashionMNIST.loadAll(from: dataDirectory)

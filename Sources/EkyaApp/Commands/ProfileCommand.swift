@@ -69,11 +69,7 @@ struct ProfileCommand: ParsableCommand {
     func validate() throws {
         _ = try range()
         _ = try scenarios()
-        for name in predictors.split(separator: ",") where AccuracyPredictors.named(String(name)) == nil {
-            throw ValidationError(
-                "unknown predictor '\(name)'; known: \(AccuracyPredictors.all.map(\.name).joined(separator: ", "))"
-            )
-        }
+        for name in predictors.split(separator: ",") { _ = try AccuracyPredictors.chosen(String(name)) }
         guard profileEpochs >= 1, slowdown > 0 else {
             throw ValidationError("--profile-epochs must be ≥ 1 and --slowdown positive")
         }
