@@ -18,11 +18,13 @@ enum LiveReport {
             lines.append(
                 "w\(window.window): " + cells.joined(separator: " | ")
                     + String(
-                        format: " || mean %@ (model %@), delay %.1fs, profiled %d/%d configurations, "
-                            + "profiling %.1f device-s = %.0f%% of exhaustive",
+                        format: " || mean %@ (model %@), delay %.1fs, labels %@ right (%.1f device-s), "
+                            + "profiled %d/%d configurations, profiling %.1f device-s = %.0f%% of exhaustive",
                         pct(window.meanMeasured),
                         pct(window.meanSimulated),
                         window.delay,
+                        pct(window.streams.map(\.labelAccuracy).reduce(0, +) / Double(max(1, window.streams.count))),
+                        window.labellingCost,
                         window.profiledConfigurations,
                         window.totalConfigurations,
                         window.profilingCost,

@@ -23,6 +23,8 @@ public struct LiveStreamRecord: Sendable {
     public var swapTime: Double?
     public var refusedSwap: Bool
     public var failure: String?
+    /// Fraction of the teacher's labels for this window's sample that were right.
+    public var labelAccuracy: Double
     public var initialInferenceShare: Double
     public var initialTrainingShare: Double
     /// Largest |achieved − allocated| share over the window (fraction of a device) among this stream's jobs;
@@ -36,6 +38,8 @@ public struct LiveWindowRecord: Sendable {
     public var streams: [LiveStreamRecord]
     /// Labelling and micro-profiling delay before the plan applies, in window seconds.
     public var delay: Double
+    /// Device-seconds the teacher spent labelling the window's samples.
+    public var labellingCost: Double = 0
     /// Device-seconds spent micro-profiling, and what training every configuration fully would cost.
     public var profilingCost: Double
     public var exhaustiveCost: Double
@@ -87,6 +91,9 @@ public final class LiveRuntime {
     public internal(set) var frameCost = 0.0
     /// Stream names chosen by the caller (the service's stream ids); nil: derived from the scenarios.
     var nameOverride: [String]?
+    /// The teacher network when `settings.teacher` is `.model` (the caller loads it, e.g. with
+    /// `ModelTeacher.trainedModel`); used only on the thread running windows.
+    public var teacherModel: TorchModel?
 
     public init(settings: RuntimeSettings, pool: ImagePool) throws {
         guard !settings.scenarios.isEmpty else { throw RuntimeError.invalidSettings("no streams") }

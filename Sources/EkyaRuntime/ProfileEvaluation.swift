@@ -2,6 +2,7 @@ import EkyaCore
 import EkyaData
 import EkyaDataML
 import EkyaML
+import Foundation
 
 /// Micro-profiles every configuration of a stream's windows, then trains each fully, so predicted and
 /// actual accuracy and cost can be compared per predictor (`ekya profile --verify`).
@@ -18,6 +19,13 @@ public struct ProfileEvaluation {
         public var predictedCost: Double
         public var actualAccuracy: Double
         public var actualCost: Double
+        /// What profiling observed for this configuration's group: (profiling epoch, validation accuracy).
+        public var observed: [(epochs: Double, accuracy: Double)] = []
+        /// Validation accuracy after each epoch of the full training run.
+        public var trainingCurve: [Double] = []
+        /// Accuracy of the starting and of the retrained model on the window's inference frames.
+        public var startTestAccuracy: Double = 0
+        public var actualTestAccuracy: Double = 0
     }
 
     /// Error statistics of one predictor.
@@ -87,6 +95,15 @@ public struct ProfileEvaluation {
                 plan: settings.trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             let a0 = try serving.accuracy(on: dataset, indices: probe.validationIndices)
+            let testSet = try TorchDataset(
+                pixels: data.test.pixels,
+                labels: data.test.labels,
+                channels: 1,
+                height: CropBatch.side,
+                width: CropBatch.side
+            )
+            let testIndices = Array(0..<testSet.count)
+            let a0Test = try serving.accuracy(on: testSet, indices: testIndices)
             let (estimates, cost) = try profiler.profile(
                 model: serving,
                 dataset: dataset,
@@ -107,10 +124,14 @@ public struct ProfileEvaluation {
                         seed: seed
                     )
                 )
+                var curve: [Double] = []
                 let (_, seconds) = try measureSeconds {
-                    while !job.isFinished { _ = try job.train(steps: 256) }
+                    while !job.isFinished {
+                        curve += try job.train(steps: 256).compactMap(\.validationAccuracy)
+                    }
                 }
                 let accuracy = try job.finish() ?? a0
+                let testAccuracy = try model.accuracy(on: testSet, indices: testIndices)
                 let actualCost = seconds * settings.slowdown
                 exhaustiveCost += actualCost
                 rows.append(
@@ -123,7 +144,11 @@ public struct ProfileEvaluation {
                         predictedAccuracy: estimates[index]?.predictedAccuracy ?? chosenPredictors.map { _ in a0 },
                         predictedCost: estimates[index]?.predictedCost ?? 0,
                         actualAccuracy: accuracy,
-                        actualCost: actualCost
+                        actualCost: actualCost,
+                        observed: estimates[index]?.observed ?? [],
+                        trainingCurve: curve,
+                        startTestAccuracy: a0Test,
+                        actualTestAccuracy: testAccuracy
                     )
                 )
                 if accuracy > (best?.accuracy ?? a0) { best = (accuracy, model) }
@@ -192,6 +217,23 @@ public struct ProfileEvaluation {
                 biasByEpochs: bias
             )
         }
+    }
+
+    /// Every row as one JSON object per line: the profiled points, each predictor's prediction, the full
+    /// run's validation curve and the accuracies on the window's inference frames (for offline analysis).
+    public var rowsJSONLines: String {
+        func number(_ value: Double) -> String { String(format: "%.5f", value) }
+        return rows.map { row in
+            let predictions = zip(predictors, row.predictedAccuracy).map { "\"\($0)\": \(number($1))" }
+            return "{\"stream\": \"\(row.stream)\", \"window\": \(row.window), \"config\": \"\(row.configuration)\", "
+                + "\"epochs\": \(row.epochs), \"a0\": \(number(row.startAccuracy)), "
+                + "\"observed\": [\(row.observed.map { "[\(number($0.epochs)), \(number($0.accuracy))]" }.joined(separator: ", "))], "
+                + "\"curve\": [\(row.trainingCurve.map(number).joined(separator: ", "))], "
+                + "\"actual\": \(number(row.actualAccuracy)), \"a0_test\": \(number(row.startTestAccuracy)), "
+                + "\"actual_test\": \(number(row.actualTestAccuracy)), \"cost\": \(number(row.actualCost)), "
+                + "\"predicted_cost\": \(number(row.predictedCost)), "
+                + "\"predicted\": {\(predictions.joined(separator: ", "))}}"
+        }.joined(separator: "\n") + "\n"
     }
 
     /// The rows in the canonical trace format (predictions of the first predictor).

@@ -39,6 +39,14 @@ public enum ClockMode: String, Sendable, CaseIterable {
     case virtual
 }
 
+/// Who labels each window's sample for retraining.
+public enum TeacherKind: String, Sendable, CaseIterable {
+    /// The crops' true labels, flipped to a random wrong class at `labelErrorRate`; costs almost nothing.
+    case groundTruth = "ground-truth"
+    /// A bigger network's predictions (``LiveRuntime/teacherModel``); its measured compute is charged.
+    case model
+}
+
 /// Everything a live run needs to know.
 public struct RuntimeSettings: Sendable {
     public var scenarios: [ScenarioPreset]
@@ -64,6 +72,8 @@ public struct RuntimeSettings: Sendable {
     public var tick: Double
     /// Label error rate of the ground-truth teacher.
     public var labelErrorRate: Double
+    /// Who labels the window's sample.
+    public var teacher: TeacherKind
     public var learningRate: Double
     /// Retraining optimizer: SGD with momentum 0.9 (Ekya) or Adam.
     public var usesAdam: Bool
@@ -86,6 +96,7 @@ public struct RuntimeSettings: Sendable {
         quantum: Double = 0.05,
         tick: Double = 0.25,
         labelErrorRate: Double = 0,
+        teacher: TeacherKind = .groundTruth,
         learningRate: Double = 0.01,
         usesAdam: Bool = false,
         seed: UInt64 = 1
@@ -106,6 +117,7 @@ public struct RuntimeSettings: Sendable {
         self.quantum = quantum
         self.tick = tick
         self.labelErrorRate = labelErrorRate
+        self.teacher = teacher
         self.learningRate = learningRate
         self.usesAdam = usesAdam
         self.seed = seed

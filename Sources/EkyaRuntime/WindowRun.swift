@@ -1,5 +1,6 @@
 import EkyaCore
 import EkyaData
+import EkyaDataML
 import EkyaML
 
 /// One retraining window of a live run: label, micro-profile, schedule, execute, swap, re-allocate.
@@ -41,6 +42,8 @@ final class WindowRun {
     var count = 0
     var seed: UInt64 = 0
     var datasets: [TorchDataset] = []
+    /// Per stream: fraction of the teacher's labels that are right (this window).
+    var labelAccuracy: [Double] = []
     var validation: [[Int]] = []
     var profiles: [Profiles] = []
     var executor = ShareExecutor()
@@ -128,6 +131,7 @@ final class WindowRun {
                 measuredAccuracy: 0,
                 simulatedAccuracy: 0,
                 refusedSwap: false,
+                labelAccuracy: labelAccuracy[index],
                 initialInferenceShare: fair,
                 initialTrainingShare: 0,
                 shareError: 0
@@ -176,6 +180,7 @@ final class WindowRun {
                 window: window,
                 streams: records,
                 delay: delay,
+                labellingCost: labellingCost,
                 profilingCost: profilingCost,
                 exhaustiveCost: exhaustiveCost,
                 decisionMilliseconds: decision.inMilliseconds,
@@ -195,18 +200,33 @@ final class WindowRun {
     func label() throws -> Double {
         var cost = 0.0
         datasets = []
+        labelAccuracy = []
         for (index, stream) in data.enumerated() {
-            let labeler = try GroundTruthLabeler(
-                errorRate: settings.labelErrorRate,
-                classCount: 10,
-                seed: seed &+ UInt64(index)
-            )
-            let (labeling, seconds) = measureSeconds { labeler.label(stream.train) }
-            cost += max(labeling.computeTime.inSeconds, seconds) * settings.slowdown
+            let labels: [Int]
+            switch settings.teacher {
+            case .groundTruth:
+                let labeler = try GroundTruthLabeler(
+                    errorRate: settings.labelErrorRate,
+                    classCount: 10,
+                    seed: seed &+ UInt64(index)
+                )
+                let (labeling, seconds) = measureSeconds { labeler.label(stream.train) }
+                cost += max(labeling.computeTime.inSeconds, seconds) * settings.slowdown
+                labels = labeling.labels
+            case .model:
+                guard let teacher = runtime.teacherModel else {
+                    throw RuntimeError.invalidSettings("the model teacher was chosen but no teacher model is loaded")
+                }
+                let (predicted, seconds) = try measureSeconds { try CropModels.predict(teacher, stream.train) }
+                cost += seconds * settings.slowdown
+                labels = predicted
+            }
+            let correct = zip(labels, stream.train.labels).filter { $0.0 == $0.1 }.count
+            labelAccuracy.append(Double(correct) / Double(max(1, labels.count)))
             datasets.append(
                 try TorchDataset(
                     pixels: stream.train.pixels,
-                    labels: labeling.labels,
+                    labels: labels,
                     channels: 1,
                     height: CropBatch.side,
                     width: CropBatch.side

@@ -180,6 +180,8 @@ enum CLI {
         (["profile", "--profile-fraction", "0"], "--profile-fraction must be in (0, 1]"),
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
+        (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),
+        (["demo", "--label-error-rate", "2"], "--label-error-rate must be in 0...1"),
         (["simulate", "--schedulers", "ekya+pool=2"], "pool needs a number in 0.0...1.0"),
     ])
     func badInputFailsClearly(arguments: [String], message: String) throws {

@@ -11,7 +11,7 @@ import Testing
             {"streams": ["stable", "class-shift"], "schedulers": ["thief", "uniform:all-4:50"], "windows": 2,
              "window_seconds": 30, "devices": 2, "slowdown": 5, "clock": "virtual", "policy": "own-stream",
              "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
-             "label_error_rate": 0.1, "plot": "p.svg", "trace_out": "t.csv", "json": true}
+             "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -19,6 +19,7 @@ import Testing
         #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
+        #expect(settings.teacher == .model && configuration.teacherCache == "/tmp/teachers")
         #expect(configuration.schedulers == ["thief", "uniform:all-4:50"])
     }
 
@@ -32,6 +33,7 @@ import Testing
         ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
         ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),
         ("{\"streams\": [\"stable\"], \"windows\": 0}", "field 'windows' must be ≥ 1"),
+        ("{\"streams\": [\"stable\"], \"teacher\": \"oracle\"}", "field 'teacher' must be 'ground-truth' or 'model'"),
         ("{\"streams\": [], \"windows\": 1}", "field 'streams' must not be empty"),
         ("{\"streams\": [\"stable\"", "c.json: not valid JSON"),
     ])

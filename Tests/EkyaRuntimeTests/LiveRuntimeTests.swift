@@ -1,8 +1,9 @@
 import EkyaCore
 import EkyaData
 import EkyaML
-import EkyaRuntime
 import Testing
+
+@testable import EkyaRuntime
 
 @Suite(.serialized, .timeLimit(.minutes(10))) struct LiveRuntimeTests {
     static let hasDataset = FashionMNIST.isAvailable()
@@ -65,6 +66,36 @@ import Testing
         let ekya = try #require(thief.windows.first)
         #expect(ekya.profilingCost > 0)
         #expect(ekya.delay > fixed.delay)
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func aModelTeacherLabelsTheWindowAndItsComputeIsCharged() throws {
+        // Given a "teacher" network that is really a weak model: the starting model of a drifting stream
+        var settings = Self.settings(windows: 1)
+        settings.teacher = .model
+        let pool = try FashionMNIST.load(.train)
+        let runtime = try LiveRuntime(settings: settings, pool: pool)
+        // When no teacher network is loaded, the window fails with a message naming the problem
+        #expect {
+            try runtime.run(scheduler: UniformScheduler(configuration: "head-2", inferenceFraction: 0.5))
+        } throws: { error in
+            String(describing: error).contains("no teacher model is loaded")
+        }
+        try runtime.prepare()
+        runtime.teacherModel = try runtime.copy(try runtime.initialSnapshot(1))
+        let labelled = try runtime.run(scheduler: UniformScheduler(configuration: "head-2", inferenceFraction: 0.5))
+        // Then its labels (its predictions) are partly wrong, and labelling took measured device time
+        var truth = settings
+        truth.teacher = .groundTruth
+        let exact = try LiveRuntime(settings: truth, pool: pool)
+            .run(scheduler: UniformScheduler(configuration: "head-2", inferenceFraction: 0.5))
+        let window = try #require(labelled.windows.first)
+        let reference = try #require(exact.windows.first)
+        #expect(reference.streams.allSatisfy { $0.labelAccuracy == 1 })
+        #expect(window.streams.contains { $0.labelAccuracy < 0.95 }, "\(window.streams.map(\.labelAccuracy))")
+        #expect(window.streams.allSatisfy { $0.labelAccuracy > 0.1 })
+        #expect(window.labellingCost > reference.labellingCost)
+        #expect(window.delay > reference.delay)
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EkyaCore
 import EkyaData
+import EkyaDataML
 import EkyaRuntime
 import EkyaSimulation
 import Foundation
@@ -49,6 +50,20 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Accuracy predictor the micro-profiler extrapolates with: ekya-optimus, optimus-all, optimus-work.")
     var predictor: String = "ekya-optimus"
 
+    @Option(
+        help: """
+            Who labels each window's sample: ground-truth (true labels, --label-error-rate of them wrong) or model \
+            (the bigger network's predictions, trained once and cached; its compute is charged to the window).
+            """
+    )
+    var teacher: String = "ground-truth"
+
+    @Option(help: "Fraction of the ground-truth teacher's labels made wrong (a random other class).")
+    var labelErrorRate: Double = 0
+
+    @Option(help: "Folder of the cached model teacher (default: $XDG_CACHE_HOME/ekya or ~/.cache/ekya).")
+    var teacherCache: String?
+
     @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
     var dataDirectory: String = FashionMNIST.defaultDirectory
 
@@ -65,6 +80,10 @@ struct LiveOptions: ParsableArguments {
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
+        guard let teacherKind = TeacherKind(rawValue: teacher) else {
+            throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(teacher)'")
+        }
+        guard (0...1).contains(labelErrorRate) else { throw ValidationError("--label-error-rate must be in 0...1") }
         return RuntimeSettings(
             scenarios: scenarios,
             windows: windows,
@@ -76,6 +95,8 @@ struct LiveOptions: ParsableArguments {
             profileEpochs: profileEpochs,
             profileFraction: profileFraction,
             policy: try ReallocationPolicy(name: policy),
+            labelErrorRate: labelErrorRate,
+            teacher: teacherKind,
             learningRate: learningRate,
             usesAdam: optimizer == "adam",
             seed: seed
@@ -124,6 +145,7 @@ struct DemoCommand: ParsableCommand {
             settings: try options.settings(),
             schedulers: names,
             dataDirectory: options.dataDirectory,
+            teacherCache: options.teacherCache,
             plot: plot,
             traceOut: traceOut,
             json: json,
@@ -138,6 +160,7 @@ enum LiveSession {
         settings: RuntimeSettings,
         schedulers names: [String],
         dataDirectory: String,
+        teacherCache: String? = nil,
         plot: String?,
         traceOut: String?,
         json: Bool,
@@ -154,6 +177,17 @@ enum LiveSession {
         let runtime = try LiveRuntime(settings: settings, pool: pool)
         let log: (String) -> Void = { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if settings.teacher == .model {
+            do {
+                runtime.teacherModel = try ModelTeacher.trainedModel(
+                    trainingPool: try FashionMNIST.load(.train, from: dataDirectory),
+                    cacheDirectory: teacherCache ?? ModelTeacher.defaultCacheDirectory,
+                    log: log
+                )
+            } catch {
+                throw AppError.invalidOption("cannot load or train the model teacher: \(error)")
+            }
         }
         log("preparing: training the starting models on window 0, measuring inference cost …")
         try runtime.prepare()

@@ -45,6 +45,9 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Write the rows in the canonical trace format (replayable by `ekya simulate`).")
     var traceOut: String?
 
+    @Option(help: "Write every row (profiled points, predictions, full-run curve, test accuracy) as JSON lines.")
+    var rowsOut: String?
+
     @Option(help: "Write a histogram of prediction errors per predictor (SVG, like the paper's Fig. 11a).")
     var plot: String?
 
@@ -104,6 +107,7 @@ struct ProfileCommand: ParsableCommand {
         }
         let evaluation = parts.count == 1 ? parts[0] : ProfileEvaluation(pooling: parts)
         if let traceOut { try FileIO.writeAtomically(TraceFormat.render(evaluation.canonicalTrace), to: traceOut) }
+        if let rowsOut { try FileIO.writeAtomically(evaluation.rowsJSONLines, to: rowsOut) }
         if let plot { try FileIO.writeAtomically(Self.histogram(evaluation), to: plot) }
         if json {
             let fields = evaluation.summaries.map { summary in

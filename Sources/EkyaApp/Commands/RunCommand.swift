@@ -16,6 +16,7 @@ struct RunCommand: ParsableCommand {
                "windows": 4, "window_seconds": 60, "devices": 1, "slowdown": 10,
                "clock": "virtual" | "wall", "policy": "paper", "crops_per_second": 20, "seed": 1,
                "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
+               "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
                "json": false}
             """
@@ -31,6 +32,7 @@ struct RunCommand: ParsableCommand {
             settings: try file.settings(),
             schedulers: file.schedulers ?? ["thief"],
             dataDirectory: file.dataDirectory ?? FashionMNIST.defaultDirectory,
+            teacherCache: file.teacherCache,
             plot: file.plot,
             traceOut: file.traceOut,
             json: file.json ?? false
@@ -53,13 +55,16 @@ struct RunConfiguration: Decodable, Equatable {
     var optimizer: String?
     var learningRate: Double?
     var labelErrorRate: Double?
+    var teacher: String?
+    var teacherCache: String?
     var dataDirectory: String?
     var plot: String?
     var traceOut: String?
     var json: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json
+        case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json, teacher
+        case teacherCache = "teacher_cache"
         case windowSeconds = "window_seconds"
         case cropsPerSecond = "crops_per_second"
         case learningRate = "learning_rate"
@@ -141,6 +146,9 @@ struct RunConfiguration: Decodable, Equatable {
         if let rate = labelErrorRate, !(0...1).contains(rate) {
             throw AppError.invalidOption("\(file): field 'label_error_rate' must be in 0...1")
         }
+        if let teacher, TeacherKind(rawValue: teacher) == nil {
+            throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
+        }
     }
 
     func settings() throws -> RuntimeSettings {
@@ -155,6 +163,7 @@ struct RunConfiguration: Decodable, Equatable {
             clock: clockMode,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
+            teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
             learningRate: learningRate ?? 0.01,
             usesAdam: optimizer == "adam",
             seed: seed ?? 1
