@@ -91,8 +91,9 @@ public final class LiveRuntime {
     public internal(set) var frameCost = 0.0
     /// Stream names chosen by the caller (the service's stream ids); nil: derived from the scenarios.
     var nameOverride: [String]?
-    /// The teacher network when `settings.teacher` is `.model` (the caller loads it, e.g. with
-    /// `ModelTeacher.trainedModel`); used only on the thread running windows.
+    /// The teacher network used when `settings.teacher` is `.model`.
+    ///
+    /// The caller loads it (e.g. with `ModelTeacher.trainedModel`); only the thread running windows uses it.
     public var teacherModel: TorchModel?
 
     public init(settings: RuntimeSettings, pool: ImagePool) throws {
