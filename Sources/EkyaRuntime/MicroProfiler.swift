@@ -42,13 +42,14 @@ struct MicroProfiler {
             }
             let model = try copy(try serving.snapshot())
             let epochs = settings.profileEpochs
+            let fraction = settings.profilingFraction(for: configuration, images: dataset.count)
             let job = try TrainingJob(
                 model: model,
                 dataset: dataset,
                 plan: settings.trainingPlan(
                     configuration,
                     epochs: epochs,
-                    fraction: configuration.dataFraction * settings.profileFraction,
+                    fraction: fraction,
                     seed: seed
                 )
             )
@@ -94,8 +95,8 @@ struct MicroProfiler {
                 )
                 let predictedCost =
                     (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
-                // Work units: a profiling epoch covers profileFraction of what one of the target's epochs covers.
-                let scale = settings.profileFraction * configuration.dataFraction / max(target.dataFraction, 1e-9)
+                // Work units: a profiling epoch covers `fraction` of the data, a target's epoch its data fraction.
+                let scale = fraction / max(target.dataFraction, 1e-9)
                 let worked = observed.map { (epochs: $0.epochs * scale, accuracy: $0.accuracy) }
                 let accuracies = predictors.map {
                     min(

@@ -125,8 +125,25 @@ public struct RuntimeSettings: Sendable {
 }
 
 extension RuntimeSettings {
+    /// Mini-batches a micro-profiling epoch sees at least, whatever `profileFraction` says.
+    public static let minimumProfilingBatches = 3
+    /// Share of a window's labelled crops held out to validate (and pick the best epoch of) every training run.
+    public static let validationFraction = 0.2
+
+    /// The data fraction a micro-profiling run of `configuration` trains on when the window has `images`
+    /// labelled crops: `profileFraction` of the configuration's data, but never fewer than
+    /// ``minimumProfilingBatches`` mini-batches per epoch.
+    ///
+    /// Ekya's 10 % is hundreds of frames on Cityscapes windows; on a window of 600 crops it is 48 crops —
+    /// two gradient steps per epoch, too few for a learning curve to say anything.
+    func profilingFraction(for configuration: RetrainingConfiguration, images: Int) -> Double {
+        let trainable = Double(images) * (1 - Self.validationFraction)
+        let floor = trainable > 0 ? Double(Self.minimumProfilingBatches * configuration.batchSize) / trainable : 1
+        return min(configuration.dataFraction, max(configuration.dataFraction * profileFraction, floor))
+    }
+
     /// The training plan of a retraining (or profiling) run of `configuration`: the runtime's optimizer,
-    /// a 20 % validation split with best-epoch restore, one intra-op thread.
+    /// a ``validationFraction`` split with best-epoch restore, one intra-op thread.
     func trainingPlan(
         _ configuration: RetrainingConfiguration,
         epochs: Int,
@@ -137,7 +154,7 @@ extension RuntimeSettings {
             epochs: epochs,
             batchSize: configuration.batchSize,
             dataFraction: min(1, max(fraction, 0.01)),
-            validationFraction: 0.2,
+            validationFraction: Self.validationFraction,
             trainableLayers: configuration.layers,
             optimizer: usesAdam ? .adam(learningRate: learningRate) : .sgd(learningRate: learningRate, momentum: 0.9),
             seed: seed,

@@ -39,8 +39,8 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Device-seconds per measured second of compute.")
     var slowdown: Double = 10
 
-    @Option(help: "Seed.")
-    var seed: UInt64 = 1
+    @Option(help: "Seed, or a comma-separated list: every scenario is evaluated once per seed and all are pooled.")
+    var seed: String = "1"
 
     @Option(help: "Write the rows in the canonical trace format (replayable by `ekya simulate`).")
     var traceOut: String?
@@ -69,8 +69,17 @@ struct ProfileCommand: ParsableCommand {
         try scenario.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
     }
 
+    func seeds() throws -> [UInt64] {
+        let values = seed.split(separator: ",").map { UInt64($0) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--seed must be a number or a comma-separated list of numbers, not '\(seed)'")
+        }
+        return values.compactMap { $0 }
+    }
+
     func validate() throws {
         _ = try range()
+        _ = try seeds()
         _ = try scenarios()
         for name in predictors.split(separator: ",") { _ = try AccuracyPredictors.chosen(String(name)) }
         guard profileEpochs >= 1, slowdown > 0 else {
@@ -89,22 +98,33 @@ struct ProfileCommand: ParsableCommand {
         } catch {
             throw AppError.invalidOption("\(error)")
         }
-        let settings = RuntimeSettings(
-            slowdown: slowdown,
-            profileEpochs: profileEpochs,
-            profileFraction: profileFraction,
-            seed: seed
-        )
-        let parts = try scenarios().map { preset in
-            try ProfileEvaluation(
-                settings: settings,
-                pool: pool,
-                scenario: preset,
-                windows: try range(),
-                predictors: chosen,
-                progress: { FileHandle.standardError.write(Data(("\(preset.rawValue) " + $0 + "\n").utf8)) }
+        var labelled: [(name: String, part: ProfileEvaluation)] = []
+        let seedList = try seeds()
+        for seed in seedList {
+            let settings = RuntimeSettings(
+                slowdown: slowdown,
+                profileEpochs: profileEpochs,
+                profileFraction: profileFraction,
+                seed: seed
             )
+            for preset in try scenarios() {
+                let name = seedList.count > 1 ? "\(preset.rawValue) seed \(seed)" : preset.rawValue
+                var part = try ProfileEvaluation(
+                    settings: settings,
+                    pool: pool,
+                    scenario: preset,
+                    windows: try range(),
+                    predictors: chosen,
+                    progress: { FileHandle.standardError.write(Data((name + " " + $0 + "\n").utf8)) }
+                )
+                if seedList.count > 1 {
+                    // Streams of different seeds are different streams (in the trace and the rows).
+                    for index in part.rows.indices { part.rows[index].stream += "-s\(seed)" }
+                }
+                labelled.append((name, part))
+            }
         }
+        let parts = labelled.map(\.part)
         let evaluation = parts.count == 1 ? parts[0] : ProfileEvaluation(pooling: parts)
         if let traceOut { try FileIO.writeAtomically(TraceFormat.render(evaluation.canonicalTrace), to: traceOut) }
         if let rowsOut { try FileIO.writeAtomically(evaluation.rowsJSONLines, to: rowsOut) }
@@ -142,16 +162,16 @@ struct ProfileCommand: ParsableCommand {
             )
         }
         if parts.count > 1 {
-            for (preset, part) in zip(try scenarios(), parts) {
+            for (name, part) in labelled {
                 let medians = part.summaries.map {
                     "\($0.predictor) \(String(format: "%.2f", $0.medianAbsoluteError))"
                 }
                 lines.append(
-                    "\(preset.rawValue): median |error| " + medians.joined(separator: ", ")
+                    "\(name): median |error| " + medians.joined(separator: ", ")
                         + String(format: "; profiling %.1f%% of exhaustive", part.profilingCostFraction * 100)
                 )
             }
-            lines.append("pooled over \(parts.count) scenarios:")
+            lines.append("pooled over \(parts.count) scenario runs:")
         }
         for summary in evaluation.summaries {
             let bias = summary.biasByEpochs.keys.sorted().map {
