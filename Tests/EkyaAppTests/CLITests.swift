@@ -178,6 +178,7 @@ enum CLI {
         (["profile", "--scenario", "volcano"], "volcano"),
         (["profile", "--scenario", "weather,volcano"], "volcano"),
         (["profile", "--profile-fraction", "0"], "--profile-fraction must be in (0, 1]"),
+        (["profile", "--seed", "1,two"], "--seed must be a number or a comma-separated list"),
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
         (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),

@@ -98,6 +98,23 @@ import Testing
         #expect(window.delay > reference.delay)
     }
 
+    @Test(arguments: [
+        // (labelled crops, profile fraction, configuration's data fraction, expected profiling fraction)
+        (600, 0.1, 1.0, 0.2),  // 10 % of 480 trainable crops is 48: raised to 3 batches of 32 = 96
+        (6_000, 0.1, 1.0, 0.1),  // big windows keep Ekya's 10 %
+        (600, 0.5, 1.0, 0.5),
+        (600, 0.1, 0.1, 0.1),  // never more than the configuration itself trains on
+        (0, 0.1, 1.0, 1.0),
+    ])
+    func profilingTrainsOnAtLeastThreeMiniBatchesPerEpoch(images: Int, fraction: Double, data: Double, expected: Double)
+    {
+        var settings = Self.settings()
+        settings.profileFraction = fraction
+        let configuration = RetrainingConfiguration(name: "x", epochs: 4, layers: .all, dataFraction: data)
+        let value = settings.profilingFraction(for: configuration, images: images)
+        #expect(abs(value - expected) < 1e-9, "\(value)")
+    }
+
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func badSettingsAreRejectedWithAClearMessage() throws {
         let pool = try FashionMNIST.load(.test)
