@@ -1,6 +1,7 @@
 import EkyaCore
 import EkyaData
 import EkyaML
+import Foundation
 import Testing
 
 @testable import EkyaRuntime
@@ -165,5 +166,18 @@ import Testing
         #expect(evaluation.profilingCostFraction < 1)
         #expect(evaluation.summaries.count == 3)
         #expect(evaluation.canonicalTrace.profiles.first?.configurations.count == 2)
+        // The JSON-lines dump has one object per row with the profiled points and the full run's curve.
+        let lines = evaluation.rowsJSONLines.split(separator: "\n")
+        #expect(lines.count == 2)
+        for (line, row) in zip(lines, evaluation.rows) {
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            )
+            #expect(object["config"] as? String == row.configuration)
+            #expect((object["observed"] as? [[Double]])?.count == row.observed.count && !row.observed.isEmpty)
+            #expect((object["curve"] as? [Double])?.count == row.epochs)
+            #expect((object["predicted"] as? [String: Double])?.count == 3)
+            #expect((0...1).contains(object["actual_test"] as? Double ?? -1))
+        }
     }
 }
