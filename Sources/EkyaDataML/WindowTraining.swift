@@ -88,7 +88,8 @@ public enum CropModels {
         return Double(known.count { $0.0 == $0.1 }) / Double(known.count)
     }
 
-    static func dataset(_ crops: CropBatch, labels: [Int]) throws(MLError) -> TorchDataset {
+    /// A libtorch dataset of `crops` (one channel, side × side) with the given labels.
+    public static func dataset(_ crops: CropBatch, labels: [Int]) throws(MLError) -> TorchDataset {
         try TorchDataset(
             pixels: crops.pixels,
             labels: labels,

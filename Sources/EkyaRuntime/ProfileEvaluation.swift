@@ -82,28 +82,14 @@ public struct ProfileEvaluation {
         for window in windows {
             let data = runtime.windowData(window)[0]
             let seed = settings.seed &+ UInt64(window) &* 1_000_003
-            let dataset = try TorchDataset(
-                pixels: data.train.pixels,
-                labels: data.train.labels,
-                channels: 1,
-                height: CropBatch.side,
-                width: CropBatch.side
-            )
+            let dataset = try CropModels.dataset(data.train, labels: data.train.labels)
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving.snapshot()),
                 dataset: dataset,
                 plan: settings.trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             let a0 = try serving.accuracy(on: dataset, indices: probe.validationIndices)
-            let testSet = try TorchDataset(
-                pixels: data.test.pixels,
-                labels: data.test.labels,
-                channels: 1,
-                height: CropBatch.side,
-                width: CropBatch.side
-            )
-            let testIndices = Array(0..<testSet.count)
-            let a0Test = try serving.accuracy(on: testSet, indices: testIndices)
+            let a0Test = try CropModels.accuracy(of: serving, on: data.test)
             let (estimates, cost) = try profiler.profile(
                 model: serving,
                 dataset: dataset,
@@ -131,7 +117,7 @@ public struct ProfileEvaluation {
                     }
                 }
                 let accuracy = try job.finish() ?? a0
-                let testAccuracy = try model.accuracy(on: testSet, indices: testIndices)
+                let testAccuracy = try CropModels.accuracy(of: model, on: data.test)
                 let actualCost = seconds * settings.slowdown
                 exhaustiveCost += actualCost
                 rows.append(

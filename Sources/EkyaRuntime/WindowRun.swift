@@ -221,17 +221,8 @@ final class WindowRun {
                 cost += seconds * settings.slowdown
                 labels = predicted
             }
-            let correct = zip(labels, stream.train.labels).filter { $0.0 == $0.1 }.count
-            labelAccuracy.append(Double(correct) / Double(max(1, labels.count)))
-            datasets.append(
-                try TorchDataset(
-                    pixels: stream.train.pixels,
-                    labels: labels,
-                    channels: 1,
-                    height: CropBatch.side,
-                    width: CropBatch.side
-                )
-            )
+            labelAccuracy.append(Labeling(labels: labels, computeTime: .zero).accuracy(against: stream.train.labels))
+            datasets.append(try CropModels.dataset(stream.train, labels: labels))
         }
         return cost
     }
