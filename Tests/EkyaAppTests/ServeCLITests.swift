@@ -100,17 +100,27 @@ final class ServeProcess {
 
 @Suite(.serialized, .timeLimit(.minutes(10))) struct ServeCLITests {
     @Test func resumesAfterKillNineInTheMiddleOfAWindow() async throws {
-        // Given a demo server that has completed a window and is in the middle of the next one
+        // Given a demo server that has completed a window and is in the middle of the next one, when it is
+        // killed with SIGKILL. The window that was running is read from the database after the kill: the
+        // health answer that triggered the kill can be seconds old when the test process is loaded. A kill
+        // that lands in the pause between two windows is retried (at most 3 kills).
         let server = try ServeProcess()
-        try server.start()
-        let before = try await server.waitFor(seconds: 300) { health in
-            (health["last_completed_window"] as? Int ?? 0) >= 1 && health["phase"] as? String == "window"
-                && health["window"] is Int
+        var interrupted: Int?
+        for _ in 0..<3 where interrupted == nil {
+            try server.start()
+            _ = try await server.waitFor(seconds: 300) { health in
+                (health["last_completed_window"] as? Int ?? 0) >= 1 && health["phase"] as? String == "window"
+                    && health["window"] is Int
+            }
+            kill(server.process.processIdentifier, SIGKILL)
+            #expect(try await server.wait(seconds: 10) != nil)
+            let running = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite").windows(limit: 100)
+                .filter { $0.status == .running }.map(\.number)
+            #expect(running.count <= 1, "\(running)")
+            interrupted = running.first
         }
-        let interrupted = try #require(before["window"] as? Int)
-        // When it is killed with SIGKILL
-        kill(server.process.processIdentifier, SIGKILL)
-        #expect(try await server.wait(seconds: 10) != nil)
+        let interruptedWindow = try #require(interrupted, "three kills all landed between windows")
+        let restart = server.logs.count
         // Then the database and model store are sound and record what was accepted
         let afterKill = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
         #expect(try afterKill.integrityCheck() == "ok")
@@ -124,15 +134,15 @@ final class ServeProcess {
         // When it restarts
         try server.start()
         let after = try await server.waitFor(seconds: 300) { health in
-            (health["last_completed_window"] as? Int ?? 0) > interrupted
+            (health["last_completed_window"] as? Int ?? 0) > interruptedWindow
         }
         // Then the interrupted window is recorded, every stream resumed its last accepted model, and the next
         // window completed normally
-        #expect(after["interrupted_at_start"] as? [Int] == [interrupted])
+        #expect(after["interrupted_at_start"] as? [Int] == [interruptedWindow])
         let windows = try #require(await server.get("/api/windows?limit=100") as? [[String: Any]])
         let byNumber = Dictionary(windows.map { ($0["window"] as? Int ?? -1, $0) }, uniquingKeysWith: { a, _ in a })
-        #expect(byNumber[interrupted]?["status"] as? String == "interrupted")
-        #expect(byNumber[interrupted + 1]?["status"] as? String == "completed")
+        #expect(byNumber[interruptedWindow]?["status"] as? String == "interrupted")
+        #expect(byNumber[interruptedWindow + 1]?["status"] as? String == "completed")
         let streams = try #require(await server.get("/api/streams") as? [[String: Any]])
         #expect(streams.count == 5)
         for (stream, version) in serving {
@@ -144,14 +154,14 @@ final class ServeProcess {
             let versions = history["versions"] as? [[String: Any]] ?? []
             #expect(versions.filter { $0["window"] == nil }.count == 1, "\(stream): \(versions)")
         }
-        #expect(server.log(1).contains("recovered after an unclean stop"))
-        #expect(!server.log(1).contains(" error "), "\(server.log(1))")
+        #expect(server.log(restart).contains("recovered after an unclean stop"))
+        #expect(!server.log(restart).contains(" error "), "\(server.log(restart))")
         // When it is stopped with SIGTERM, it exits 0 and leaves a sound database
         kill(server.process.processIdentifier, SIGTERM)
         #expect(try await server.wait(seconds: 60) == 0)
         let store = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
         #expect(try store.integrityCheck() == "ok")
-        #expect(try store.runs().map(\.status) == ["crashed", "stopped"])
+        #expect(try store.runs().map(\.status) == Array(repeating: "crashed", count: restart) + ["stopped"])
         #expect(try store.windows(limit: 100).allSatisfy { $0.status != .running })
         #expect(models.removeTemporaries() == 0)
     }
