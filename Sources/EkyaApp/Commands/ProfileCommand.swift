@@ -39,6 +39,14 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Device-seconds per measured second of compute.")
     var slowdown: Double = 10
 
+    @Option(
+        help: """
+            Crops per second per stream: half are inference frames, half labelled (a 60 s window: 60 × this / 2 \
+            labelled crops, a fifth of them held out to validate).
+            """
+    )
+    var cropsPerSecond: Double = 20
+
     @Option(help: "Seed, or a comma-separated list: every scenario is evaluated once per seed and all are pooled.")
     var seed: String = "1"
 
@@ -88,6 +96,9 @@ struct ProfileCommand: ParsableCommand {
         guard profileFraction > 0, profileFraction <= 1 else {
             throw ValidationError("--profile-fraction must be in (0, 1]")
         }
+        guard cropsPerSecond >= 2, cropsPerSecond <= 200 else {
+            throw ValidationError("--crops-per-second must be in 2...200")
+        }
     }
 
     func run() throws {
@@ -102,6 +113,7 @@ struct ProfileCommand: ParsableCommand {
         let seedList = try seeds()
         for seed in seedList {
             let settings = RuntimeSettings(
+                cropsPerSecond: cropsPerSecond,
                 slowdown: slowdown,
                 profileEpochs: profileEpochs,
                 profileFraction: profileFraction,
