@@ -1,5 +1,6 @@
-@testable import EkyaCore
 import Testing
+
+@testable import EkyaCore
 
 @Suite struct LearningCurveTests {
     /// Spec §4 check vectors: (a0, y5) → f(5), f(15), f(30).
