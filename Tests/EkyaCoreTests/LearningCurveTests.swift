@@ -1,6 +1,5 @@
+import EkyaCore
 import Testing
-
-@testable import EkyaCore
 
 @Suite struct LearningCurveTests {
     /// Spec §4 check vectors: (a0, y5) → f(5), f(15), f(30).
@@ -96,48 +95,6 @@ import Testing
         #expect(steep >= 0.95)
         #expect(predictor.predict(startAccuracy: 0.4, observed: [], epochs: 5) == 0.4)
         #expect(AccuracyPredictors.named("optimus-work") != nil)
-    }
-
-    @Test(arguments: [(1, 0.0), (2, 0.564_190), (4, 1.029_375), (10, 1.538_753)])
-    func expectedMaximumOfIdenticalReadingsMatchesNormalOrderStatistics(count: Int, multiple: Double) {
-        // E[max of n iid N(μ, σ²)] = μ + σ·e(n), e(n) from tables of normal order statistics.
-        let value = OptimusBestEpochPredictor.expectedMaximum(
-            means: Array(repeating: 0.7, count: count),
-            sigma: 0.03
-        )
-        #expect(abs(value - (0.7 + 0.03 * multiple)) < 1e-4, "n = \(count): \(value)")
-    }
-
-    @Test func normalDistributionFunctionHasItsKnownValues() {
-        #expect(abs(normalCDF(0) - 0.5) < 1e-7)
-        #expect(abs(normalCDF(1.959_964) - 0.975) < 1e-6)
-        #expect(abs(normalCDF(-1) - 0.158_655_25) < 1e-6)
-    }
-
-    @Test func bestEpochPredictorAddsWhatPickingTheBestOfNoisyEpochsBuys() {
-        let truth = LearningCurve(b0: 2, b1: 2, b2: 0.1)
-        let observed = [0.25, 0.5].map { (epochs: $0, accuracy: truth.accuracy(epochs: $0)) }
-        let a0 = truth.accuracy(epochs: 0)
-        let work = OptimusWorkPredictor()
-        let best = OptimusBestEpochPredictor(sigma: 0.02)
-        #expect(best.countsWork)
-        #expect(AccuracyPredictors.named("optimus-best") != nil)
-        // One epoch: no choice of epoch, the same as the work predictor.
-        #expect(
-            best.predict(startAccuracy: a0, observed: observed, epochs: 1)
-                == work.predict(startAccuracy: a0, observed: observed, epochs: 1)
-        )
-        // Ten epochs on a curve that is almost flat at the end: about σ·e(k) above it for the few near-best epochs.
-        let ten = best.predict(startAccuracy: a0, observed: observed, epochs: 10)
-        let plain = work.predict(startAccuracy: a0, observed: observed, epochs: 10)
-        #expect(ten > plain + 0.01)
-        #expect(ten < plain + 0.02 * 1.54 + 1e-6)
-        // No noise: the work predictor's answer.
-        let exact = OptimusBestEpochPredictor(sigma: 0).predict(startAccuracy: a0, observed: observed, epochs: 10)
-        #expect(exact == plain)
-        // Never above 1, and nothing observed gives the start accuracy.
-        #expect(best.predict(startAccuracy: 0.1, observed: [(0.1, 0.6), (0.2, 0.99)], epochs: 30) <= 1)
-        #expect(best.predict(startAccuracy: 0.4, observed: [], epochs: 5) == 0.4)
     }
 
     @Test func failuresAreErrorsNotNaN() {

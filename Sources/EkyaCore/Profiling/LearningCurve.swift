@@ -136,87 +136,10 @@ public struct OptimusWorkPredictor: AccuracyPredictor {
     }
 }
 
-/// ``OptimusWorkPredictor``'s curve, read as what a training run that keeps its best epoch reports.
-///
-/// A retraining run validates after every epoch and keeps the best one, so what it realises is the
-/// *maximum* of E noisy validation readings, not the curve's value at E: each reading is the curve plus
-/// noise of standard deviation σ (a finite validation set, SGD's epoch-to-epoch swings). The prediction is
-/// E[max over epochs 1…E of (curve(i) + σ·Zᵢ)], never below the work predictor's. With one epoch there is
-/// nothing to pick from, and it equals the work predictor.
-public struct OptimusBestEpochPredictor: AccuracyPredictor {
-    /// Noise of one validation reading (accuracy, 0…1).
-    public var sigma: Double
-
-    /// - Parameter sigma: 0.02 by default — half the median epoch-to-epoch swing of late epochs measured on
-    ///   Fashion-MNIST windows with 120–240 validation crops (`ekya profile --rows-out`).
-    public init(sigma: Double = 0.02) {
-        self.sigma = sigma
-    }
-
-    public var name: String { "optimus-best" }
-
-    public var countsWork: Bool { true }
-
-    public func predict(
-        startAccuracy a0: Double,
-        observed: [(epochs: Double, accuracy: Double)],
-        epochs: Double
-    )
-        -> Double
-    {
-        let work = OptimusWorkPredictor().predict(startAccuracy: a0, observed: observed, epochs: epochs)
-        let count = Int(epochs.rounded(.down))
-        guard count >= 2, sigma > 0, let last = observed.last, epochs > last.epochs else { return work }
-        let solver = LeastSquares(lowerBounds: [0, 1e-6, 0], upperBounds: [.infinity, .infinity, 1])
-        guard let curve = try? LearningCurve.fit([(0, a0)] + observed, solver: solver) else { return work }
-        let means = (1...count).map { min(1, max(0, curve.accuracy(epochs: Double($0)))) }
-        guard means.allSatisfy(\.isFinite) else { return work }
-        return min(1, max(work, Self.expectedMaximum(means: means, sigma: sigma)))
-    }
-
-    /// E[max ᵢ (meansᵢ + σ·Zᵢ)] for independent standard normal Zᵢ, by integrating 1 − Πᵢ Φ((x − meanᵢ)/σ).
-    static func expectedMaximum(means: [Double], sigma: Double) -> Double {
-        guard let low = means.min(), let high = means.max() else { return 0 }
-        let lower = low - 8 * sigma
-        let upper = high + 8 * sigma
-        let steps = 800
-        let width = (upper - lower) / Double(steps)
-        var integral = 0.0
-        for step in 0...steps {
-            let x = lower + Double(step) * width
-            let below = means.reduce(1.0) { $0 * normalCDF((x - $1) / sigma) }
-            integral += (step == 0 || step == steps ? 0.5 : 1) * (1 - below)
-        }
-        return lower + integral * width
-    }
-}
-
-/// Φ(x), the standard normal distribution function (absolute error < 1.2e-7).
-func normalCDF(_ x: Double) -> Double {
-    // erfc by Chebyshev fitting (Numerical Recipes, erfcc), Φ(x) = erfc(−x/√2)/2.
-    let z = abs(x) / 2.0.squareRoot()
-    let t = 1 / (1 + 0.5 * z)
-    let polynomial =
-        -z * z - 1.265_512_23
-        + t
-        * (1.000_023_68
-            + t
-            * (0.374_091_96
-                + t
-                * (0.096_784_18
-                    + t
-                    * (-0.186_288_06
-                        + t
-                        * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))))
-    let erfc = t * exponential(polynomial)
-    return x >= 0 ? 1 - erfc / 2 : erfc / 2
-}
-
 /// Accuracy predictors by name.
 public enum AccuracyPredictors {
     public static let all: [any AccuracyPredictor] = [
-        EkyaOptimusPredictor(), OptimusFitAllPredictor(), OptimusWorkPredictor(), OptimusBestEpochPredictor(),
+        EkyaOptimusPredictor(), OptimusFitAllPredictor(), OptimusWorkPredictor(),
     ]
 
     /// The predictor called `name`.
