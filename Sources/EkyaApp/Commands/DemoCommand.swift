@@ -128,7 +128,8 @@ struct DemoCommand: ParsableCommand {
     var compare: Bool = false
 
     @Option(help: "Comma-separated uniform baselines for --compare.")
-    var baselines: String = "uniform:all-4:50,uniform:head-4:50,uniform:all-1:70,uniform:all-10:30,inference-only"
+    var baselines: String =
+        "uniform:all-4:50,uniform:head-4:50,uniform:head-1:50,uniform:all-1:70,uniform:all-10:30,inference-only"
 
     @Flag(help: "Print (last, on stdout) one JSON object with the comparison.")
     var json: Bool = false
