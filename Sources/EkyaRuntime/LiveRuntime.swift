@@ -210,14 +210,9 @@ public final class LiveRuntime {
             let result = try runner.execute(pace: pace, progress: progress)
             serving = result.serving
             carried = result.carried
-            if window % 2 == 0, settings.pruneFraction > 0 {
-                // Ekya's pruning: drop the worst-predicted configurations, keeping at least two.
+            if window % 2 == 0 {
                 for index in active.indices {
-                    let ranked = active[index].sorted {
-                        (result.predictions[index][$0] ?? 0) < (result.predictions[index][$1] ?? 0)
-                    }
-                    let drop = min(Int(Double(ranked.count) * settings.pruneFraction), max(0, ranked.count - 2))
-                    active[index].subtract(ranked.prefix(drop))
+                    active[index] = settings.pruned(active[index], predictions: result.predictions[index])
                 }
             }
             history += result.outcomes

@@ -274,14 +274,9 @@ public final class RuntimeSession {
             entries[index].carried = result.carried[index]
         }
         windowsRun += 1
-        if windowsRun % 2 == 0, settings.pruneFraction > 0 {
-            // Ekya's pruning, as in LiveRuntime.run: drop the worst-predicted configurations, keep at least two.
+        if windowsRun % 2 == 0 {
             for index in entries.indices {
-                let ranked = entries[index].active.sorted {
-                    (result.predictions[index][$0] ?? 0) < (result.predictions[index][$1] ?? 0)
-                }
-                let drop = min(Int(Double(ranked.count) * settings.pruneFraction), max(0, ranked.count - 2))
-                entries[index].active.subtract(ranked.prefix(drop))
+                entries[index].active = settings.pruned(entries[index].active, predictions: result.predictions[index])
             }
         }
         // The calibrating schedulers learn from recent outcomes; a bounded history keeps memory flat for weeks.

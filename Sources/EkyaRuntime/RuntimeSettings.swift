@@ -142,6 +142,15 @@ extension RuntimeSettings {
         return min(configuration.dataFraction, max(configuration.dataFraction * profileFraction, floor))
     }
 
+    /// Ekya's pruning, applied every 2 windows: `active` without its worst-predicted `pruneFraction`
+    /// (lowest predicted end accuracy; unprofiled ones count as 0), keeping at least two configurations.
+    func pruned(_ active: Set<Int>, predictions: [Double?]) -> Set<Int> {
+        guard pruneFraction > 0 else { return active }
+        let ranked = active.sorted { (predictions[$0] ?? 0, $0) < (predictions[$1] ?? 0, $1) }
+        let drop = min(Int(Double(ranked.count) * pruneFraction), max(0, ranked.count - 2))
+        return active.subtracting(ranked.prefix(drop))
+    }
+
     /// The training plan of a retraining (or profiling) run of `configuration`: the runtime's optimizer,
     /// a ``validationFraction`` split with best-epoch restore, one intra-op thread.
     func trainingPlan(

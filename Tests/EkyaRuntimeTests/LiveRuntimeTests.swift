@@ -116,6 +116,23 @@ import Testing
         #expect(abs(value - expected) < 1e-9, "\(value)")
     }
 
+    @Test func pruningDropsTheWorstPredictedFractionButKeepsTwo() {
+        var settings = Self.settings()
+        settings.pruneFraction = 0.34
+        let predictions: [Double?] = [0.70, 0.90, 0.60, nil, 0.80, 0.75]
+        // 6 × 0.34 → 2 dropped: the unprofiled one (counts as 0) and the lowest prediction.
+        #expect(settings.pruned(Set(0..<6), predictions: predictions) == [0, 1, 4, 5])
+        // Never fewer than two left.
+        #expect(settings.pruned([1, 4], predictions: predictions) == [1, 4])
+        settings.pruneFraction = 0.9
+        #expect(settings.pruned(Set(0..<6), predictions: predictions) == [1, 4])
+        // Ties are broken by position, not by Set order (which changes from process to process).
+        let tied: [Double?] = Array(repeating: 0.5, count: 6)
+        #expect(settings.pruned(Set(0..<6), predictions: tied) == [4, 5])
+        settings.pruneFraction = 0
+        #expect(settings.pruned(Set(0..<6), predictions: predictions) == Set(0..<6))
+    }
+
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func badSettingsAreRejectedWithAClearMessage() throws {
         let pool = try FashionMNIST.load(.test)
