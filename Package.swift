@@ -167,6 +167,7 @@ targets += [
         dependencies: [
             "EkyaCore",
             "EkyaData",
+            "EkyaDataML",
             "EkyaML",
             "EkyaRuntime",
             "EkyaStore",

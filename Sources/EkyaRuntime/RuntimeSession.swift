@@ -119,6 +119,8 @@ public final class RuntimeSession {
     private var windowsRun = 0
     /// Device-seconds per frame of inference (measured when the first stream is added).
     public private(set) var frameCost = 0.0
+    /// The teacher network that labels each window's sample when `settings.teacher` is `.model`.
+    public var teacherModel: TorchModel?
 
     public init(settings: RuntimeSettings, pool: ImagePool, cycle: Int = 30) throws {
         guard cycle >= 1 else { throw RuntimeError.invalidSettings("the drift cycle needs at least one window") }
@@ -245,6 +247,7 @@ public final class RuntimeSession {
         let runtime = try LiveRuntime(settings: windowSettings, pool: pool)
         runtime.nameOverride = entries.map(\.spec.id)
         runtime.frameCost = frameCost
+        runtime.teacherModel = teacherModel
         let dataIndex = 1 + (number - 1) % cycle
         let runner = try WindowRun(
             runtime: runtime,

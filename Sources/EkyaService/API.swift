@@ -171,6 +171,7 @@ struct StreamWindowDTO: Codable, Sendable {
     var trainingShare: Double?
     var modelVersion: Int?
     var timeline: [Double]?
+    var labelAccuracy: Double?
 }
 
 struct WindowDTO: Codable, Sendable {
@@ -182,6 +183,7 @@ struct WindowDTO: Codable, Sendable {
     var endedAt: Date?
     var wallSeconds: Double?
     var profilingCost: Double?
+    var labellingCost: Double?
     var utilisation: Double?
     var note: String?
 }
@@ -442,6 +444,7 @@ public enum API {
             endedAt: record.endedAt,
             wallSeconds: record.wallSeconds,
             profilingCost: record.profilingCost,
+            labellingCost: record.labellingCost,
             utilisation: record.utilisation,
             note: record.note
         )
@@ -470,7 +473,8 @@ public enum API {
             inferenceShare: summary.plan?.inferenceShare,
             trainingShare: summary.plan?.trainingShare,
             modelVersion: result?.modelVersion,
-            timeline: result?.timelineValues
+            timeline: result?.timelineValues,
+            labelAccuracy: result?.labelAccuracy
         )
     }
 

@@ -37,6 +37,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Length of the drift cycle the streams repeat.
     public var cycle: Int
     public var profileEpochs: Int
+    /// Who labels each window's sample: ground truth (with `labelErrorRate` of it wrong) or the teacher network.
+    public var teacher: TeacherKind
+    public var labelErrorRate: Double
+    /// Folder of the cached teacher network (nil: `ModelTeacher.defaultCacheDirectory`).
+    public var teacherCache: String?
     /// Model versions kept on disk per stream (newest first; the serving one always stays).
     public var keepModelVersions: Int
     public var fashionMNISTDirectory: String
@@ -56,6 +61,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         seed: UInt64 = 1,
         cycle: Int = 30,
         profileEpochs: Int = 2,
+        teacher: TeacherKind = .groundTruth,
+        labelErrorRate: Double = 0,
+        teacherCache: String? = nil,
         keepModelVersions: Int = 20,
         fashionMNISTDirectory: String = FashionMNIST.defaultDirectory
     ) {
@@ -73,6 +81,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
         self.seed = seed
         self.cycle = cycle
         self.profileEpochs = profileEpochs
+        self.teacher = teacher
+        self.labelErrorRate = labelErrorRate
+        self.teacherCache = teacherCache
         self.keepModelVersions = keepModelVersions
         self.fashionMNISTDirectory = fashionMNISTDirectory
     }
@@ -88,6 +99,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             slowdown: slowdown,
             clock: .virtual,
             profileEpochs: profileEpochs,
+            labelErrorRate: labelErrorRate,
+            teacher: teacher,
             seed: seed
         )
     }
@@ -95,6 +108,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
     static let keys = [
         "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
         "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions", "fashion_mnist_directory",
+        "teacher", "label_error_rate", "teacher_cache",
     ]
 
     /// Parses `host:port` (IPv6 as `[::1]:8080`).
@@ -160,6 +174,14 @@ public struct ServiceConfiguration: Sendable, Equatable {
             try fields.integer("keep_model_versions", in: 1...100_000) ?? configuration.keepModelVersions
         configuration.fashionMNISTDirectory =
             try fields.string("fashion_mnist_directory") ?? configuration.fashionMNISTDirectory
+        if let teacher = try fields.string("teacher") {
+            guard let kind = TeacherKind(rawValue: teacher) else {
+                throw fail("field 'teacher' must be \"ground-truth\" or \"model\", not '\(teacher)'")
+            }
+            configuration.teacher = kind
+        }
+        configuration.labelErrorRate = try fields.number("label_error_rate", in: 0...1) ?? configuration.labelErrorRate
+        configuration.teacherCache = try fields.string("teacher_cache") ?? configuration.teacherCache
         return configuration
     }
 
@@ -202,7 +224,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"streams":[\(streams.joined(separator: ","))],\
             "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
             "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
-            "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions)}
+            "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions),\
+            "teacher":"\(teacher.rawValue)","label_error_rate":\(labelErrorRate)}
             """
     }
 }

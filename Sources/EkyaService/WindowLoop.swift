@@ -1,5 +1,6 @@
 import EkyaCore
 import EkyaData
+import EkyaDataML
 import EkyaML
 import EkyaRuntime
 import EkyaStore
@@ -87,6 +88,18 @@ public final class WindowLoop: @unchecked Sendable {
             cycle: configuration.cycle
         )
         let scheduler = try SchedulerSpec.make(configuration.scheduler)
+        if configuration.teacher == .model {
+            state.update { $0.phase = "loading teacher" }
+            do {
+                session.teacherModel = try ModelTeacher.trainedModel(
+                    trainingPool: try FashionMNIST.load(.train, from: configuration.fashionMNISTDirectory),
+                    cacheDirectory: configuration.teacherCache ?? ModelTeacher.defaultCacheDirectory,
+                    log: { line in self.logger.info("\(line)") }
+                )
+            } catch {
+                throw ServiceError.invalidConfiguration("cannot load or train the model teacher: \(error)")
+            }
+        }
         try restoreStreams(session)
         if try store.streams(includeRemoved: true).isEmpty {
             for spec in configuration.streams {
@@ -303,6 +316,7 @@ public final class WindowLoop: @unchecked Sendable {
         window.wallSeconds = started.duration(to: clock.now).inSeconds
         window.delay = result.record.delay
         window.profilingCost = result.record.profilingCost
+        window.labellingCost = result.record.labellingCost
         window.exhaustiveCost = result.record.exhaustiveCost
         window.decisionMilliseconds = result.record.decisionMilliseconds
         window.utilisation = result.utilisation
@@ -323,7 +337,8 @@ public final class WindowLoop: @unchecked Sendable {
                 failure: record.failure,
                 shareError: record.shareError,
                 modelVersion: servingVersions[ids[index]],
-                timeline: Self.timeline(result.perSecond[index])
+                timeline: Self.timeline(result.perSecond[index]),
+                labelAccuracy: record.labelAccuracy
             )
         }
         let plans = result.record.streams.enumerated().map { index, record in

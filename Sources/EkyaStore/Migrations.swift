@@ -5,7 +5,7 @@ import GRDB
 /// Never edit a released migration: add a new one.
 public enum StoreMigrations {
     /// Migration identifiers, oldest first.
-    public static let identifiers = ["v1-initial", "v2-commands-and-timelines"]
+    public static let identifiers = ["v1-initial", "v2-commands-and-timelines", "v3-labelling"]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -106,6 +106,15 @@ public enum StoreMigrations {
             }
             try db.alter(table: "stream_windows") { table in
                 table.add(column: "timeline", .text).notNull().defaults(to: "[]")
+            }
+        }
+        migrator.registerMigration("v3-labelling") { db in
+            // Who labelled the window's sample, at what cost and how well (a teacher network can be wrong).
+            try db.alter(table: "windows") { table in
+                table.add(column: "labellingCost", .double)
+            }
+            try db.alter(table: "stream_windows") { table in
+                table.add(column: "labelAccuracy", .double)
             }
         }
         return migrator

@@ -91,6 +91,8 @@ public struct WindowRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var wallSeconds: Double?
     public var delay: Double?
     public var profilingCost: Double?
+    /// Device-seconds the teacher spent labelling the window's samples (schema v3).
+    public var labellingCost: Double?
     public var exhaustiveCost: Double?
     public var decisionMilliseconds: Double?
     /// Device-seconds used by all jobs over the window's device-seconds.
@@ -143,6 +145,8 @@ public struct StreamWindowRecord: Codable, Sendable, Equatable, FetchableRecord,
     public var modelVersion: Int?
     /// Accuracy over each second of the window (JSON array; schema v2).
     public var timeline: String
+    /// Share of the teacher's labels of the window's sample that were right (schema v3).
+    public var labelAccuracy: Double?
 
     public init(
         windowId: Int64,
@@ -160,7 +164,8 @@ public struct StreamWindowRecord: Codable, Sendable, Equatable, FetchableRecord,
         failure: String? = nil,
         shareError: Double = 0,
         modelVersion: Int? = nil,
-        timeline: String = "[]"
+        timeline: String = "[]",
+        labelAccuracy: Double? = nil
     ) {
         self.windowId = windowId
         self.stream = stream
@@ -178,6 +183,7 @@ public struct StreamWindowRecord: Codable, Sendable, Equatable, FetchableRecord,
         self.shareError = shareError
         self.modelVersion = modelVersion
         self.timeline = timeline
+        self.labelAccuracy = labelAccuracy
     }
 
     /// The per-second accuracies.

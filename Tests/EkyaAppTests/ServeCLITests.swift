@@ -143,6 +143,10 @@ final class ServeProcess {
         let byNumber = Dictionary(windows.map { ($0["window"] as? Int ?? -1, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(byNumber[interruptedWindow]?["status"] as? String == "interrupted")
         #expect(byNumber[interruptedWindow + 1]?["status"] as? String == "completed")
+        // The ground-truth teacher's labelling is recorded: its cost, and every label right.
+        #expect((byNumber[interruptedWindow + 1]?["labelling_cost"] as? Double ?? -1) >= 0)
+        let stable = try #require(await server.get("/api/windows?stream=stable&limit=1") as? [[String: Any]])
+        #expect(stable.first?["label_accuracy"] as? Double == 1)
         let streams = try #require(await server.get("/api/streams") as? [[String: Any]])
         #expect(streams.count == 5)
         for (stream, version) in serving {
@@ -225,5 +229,8 @@ final class ServeProcess {
         let bad = try CLI.run(["serve", "--config", file.path])
         #expect(bad.status == 1)
         #expect(bad.standardError.contains("bad.json: field 'listen'"))
+        let teacher = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--teacher", "oracle"])
+        #expect(teacher.status != 0)
+        #expect(teacher.standardError.contains("--teacher must be 'ground-truth' or 'model', not 'oracle'"))
     }
 }

@@ -14,6 +14,14 @@ import Testing
         #expect(configuration.streams.map(\.id) == ["stable", "cam-2"])
         #expect(configuration.streams.last?.seed == 7)
         #expect(configuration.windowSeconds == 30)
+        #expect(configuration.teacher == .groundTruth && configuration.labelErrorRate == 0)
+        let taught = try ServiceConfiguration.parse(
+            #"{"token": "t", "data_dir": "/d", "teacher": "model", "label_error_rate": 0.1, "teacher_cache": "/c"}"#,
+            file: "c.json"
+        )
+        #expect(taught.teacher == .model && taught.labelErrorRate == 0.1 && taught.teacherCache == "/c")
+        #expect(taught.runtimeSettings.teacher == .model && taught.runtimeSettings.labelErrorRate == 0.1)
+        #expect(taught.summaryJSON.contains(#""teacher":"model""#))
         let (host, port) = try ServiceConfiguration.parseListen("[::1]:8080")
         #expect(host == "::1" && port == 8080)
     }
@@ -30,6 +38,8 @@ import Testing
             "c.json: field 'streams[0].x'"
         ),
         ("[1]", "c.json: the configuration must be a JSON object"),
+        (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
+        (#"{"token": "t", "data_dir": "/d", "label_error_rate": 2}"#, "c.json: field 'label_error_rate'"),
     ])
     func namesTheFieldAtFault(text: String, message: String) {
         #expect {

@@ -47,13 +47,15 @@ import Testing
         }
         // When the current store opens it
         let store = try ServiceStore(path: path)
-        // Then v2 is applied, the old rows are intact and the new column has its default
+        // Then v2 and v3 are applied, the old rows are intact and the new columns have their defaults
         #expect(try store.writer.read { try $0.tableExists("commands") })
         #expect(try store.stream("cam-1")?.servingVersion == 2)
         let rows = try store.windows(stream: "cam-1")
         #expect(rows.count == 1)
         #expect(rows.first?.result?.measuredAccuracy == 0.6)
         #expect(rows.first?.result?.timeline == "[]")
+        #expect(rows.first?.result?.labelAccuracy == nil)
+        #expect(try store.windows(limit: 10).first?.labellingCost == nil)
         #expect(try store.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         #expect(try store.integrityCheck() == "ok")
     }

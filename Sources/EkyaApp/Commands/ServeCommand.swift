@@ -1,4 +1,5 @@
 import ArgumentParser
+import EkyaRuntime
 import EkyaService
 import EkyaStore
 import Foundation
@@ -21,7 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
                "streams": ["stable", {"id": "cam-2", "scenario": "weather", "seed": 7}],
                "window_seconds": 60, "pause_seconds": 2, "crops_per_second": 10, "devices": 1, "slowdown": 10,
                "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
-               "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist"}
+               "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist",
+               "teacher": "ground-truth" | "model", "label_error_rate": 0, "teacher_cache": "~/.cache/ekya"}
+            "teacher": "model" labels each window's sample with the teacher network of `ekya data teacher` (trained
+            once and cached, about 4 min the first time; its compute is charged to the window).
             "streams" seed an empty database only; afterwards the database and the API decide. State lives in
             DATA_DIR/ekya.sqlite (SQLite, WAL) and DATA_DIR/models/<stream>/<version>/. SIGTERM or SIGINT stop
             at the next step: the window in progress is recorded as interrupted and the process exits 0.
@@ -48,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Wall-clock pause between windows in seconds (overrides the file's).")
     var pauseSeconds: Double?
+
+    @Option(help: "Who labels each window's sample: ground-truth or model (overrides the file's).")
+    var teacher: String?
 
     func makeConfiguration() throws -> ServiceConfiguration {
         var configuration: ServiceConfiguration
@@ -81,6 +88,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let pauseSeconds {
             guard pauseSeconds >= 0 else { throw ValidationError("--pause-seconds must be ≥ 0") }
             configuration.pauseSeconds = pauseSeconds
+        }
+        if let teacher {
+            guard let kind = TeacherKind(rawValue: teacher) else {
+                throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(teacher)'")
+            }
+            configuration.teacher = kind
         }
         return configuration
     }
