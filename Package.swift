@@ -66,7 +66,8 @@ var targets: [Target] = [
     .testTarget(
         name: "EkyaAppTests",
         dependencies: [
-            "EkyaApp", "EkyaCore", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya", "EkyaStore",
+            "EkyaApp", "EkyaCore", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
+            "EkyaStore",
         ],
         swiftSettings: strictSettings
     ),

@@ -1,3 +1,4 @@
+import EkyaDataML
 import EkyaStore
 import Foundation
 import Testing
@@ -232,5 +233,30 @@ final class ServeProcess {
         let teacher = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--teacher", "oracle"])
         #expect(teacher.status != 0)
         #expect(teacher.standardError.contains("--teacher must be 'ground-truth' or 'model', not 'oracle'"))
+    }
+
+    @Test func aCorruptCachedTeacherStopsTheServiceWithAClearErrorAndLosesNothing() throws {
+        // Given a configuration whose teacher cache holds a corrupt file where the teacher network should be
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = directory.appendingPathComponent("cache")
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        let corrupt = cache.appendingPathComponent(TeacherSettings().cacheFileName)
+        try Data("not a model".utf8).write(to: corrupt)
+        let data = directory.appendingPathComponent("data").path
+        let file = directory.appendingPathComponent("teacher.json")
+        let text = """
+            {"token": "t", "data_dir": "\(data)", "listen": "127.0.0.1:\(try ServeProcess.freePort())",
+             "teacher": "model", "teacher_cache": "\(cache.path)"}
+            """
+        try Data(text.utf8).write(to: file)
+        // When the service starts
+        let result = try CLI.run(["serve", "--config", file.path])
+        // Then it stops with a message naming the teacher and the file, and the database and the cache are intact
+        #expect(result.status == 1)
+        #expect(result.standardError.contains("cannot load or train the model teacher"), "\(result.standardError)")
+        #expect(result.standardError.contains(corrupt.lastPathComponent))
+        #expect(try ServiceStore(path: data + "/ekya.sqlite").integrityCheck() == "ok")
+        #expect(try Data(contentsOf: corrupt) == Data("not a model".utf8))
     }
 }
