@@ -80,9 +80,7 @@ struct LiveOptions: ParsableArguments {
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
-        guard let teacherKind = TeacherKind(rawValue: teacher) else {
-            throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(teacher)'")
-        }
+        let teacherKind = try TeacherKind.option(teacher)
         guard (0...1).contains(labelErrorRate) else { throw ValidationError("--label-error-rate must be in 0...1") }
         return RuntimeSettings(
             scenarios: scenarios,
@@ -101,6 +99,16 @@ struct LiveOptions: ParsableArguments {
             usesAdam: optimizer == "adam",
             seed: seed
         )
+    }
+}
+
+extension TeacherKind {
+    /// The value of a `--teacher` option, or an error that lists the choices.
+    static func option(_ name: String) throws -> TeacherKind {
+        guard let kind = TeacherKind(rawValue: name) else {
+            throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(name)'")
+        }
+        return kind
     }
 }
 

@@ -89,12 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard pauseSeconds >= 0 else { throw ValidationError("--pause-seconds must be ≥ 0") }
             configuration.pauseSeconds = pauseSeconds
         }
-        if let teacher {
-            guard let kind = TeacherKind(rawValue: teacher) else {
-                throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(teacher)'")
-            }
-            configuration.teacher = kind
-        }
+        if let teacher { configuration.teacher = try TeacherKind.option(teacher) }
         return configuration
     }
 
