@@ -10,7 +10,9 @@ enum LiveReport {
             var cells: [String] = []
             for record in window.streams {
                 let config = record.configuration ?? "-"
-                let swap = record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : "")
+                // ⇄p: the profiled model swapped in when profiling ended; ⇄: the retrained model.
+                let early = record.profileSwapTime.map { "⇄p\(Int($0))s " } ?? ""
+                let swap = early + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : ""))
                 cells.append(
                     "\(record.stream) \(pct(record.measuredAccuracy)) (\(pct(record.simulatedAccuracy))) \(config) \(swap)"
                 )

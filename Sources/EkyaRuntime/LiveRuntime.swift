@@ -21,6 +21,10 @@ public struct LiveStreamRecord: Sendable {
     public var predictedCost: Double?
     public var realisedCost: Double?
     public var swapTime: Double?
+    /// When the best micro-profiled model was swapped in (the end of profiling), if it validated better.
+    public var profileSwapTime: Double?
+    /// Validation accuracy of that profiled model (the bar a retrained model then has to beat).
+    public var profiledAccuracy: Double?
     public var refusedSwap: Bool
     public var failure: String?
     /// Fraction of the teacher's labels for this window's sample that were right.
@@ -222,10 +226,13 @@ public final class LiveRuntime {
                 timeline[name, default: []] += result.perSecond[index].enumerated().map {
                     (offset + Double($0.offset), $0.element)
                 }
-                if let time = result.record.streams[index].swapTime { swaps[name, default: []].append(offset + time) }
+                let record = result.record.streams[index]
+                for time in [record.profileSwapTime, record.swapTime].compactMap({ $0 }) {
+                    swaps[name, default: []].append(offset + time)
+                }
             }
             let line = result.record.streams.map {
-                "\($0.stream) \(percent($0.measuredAccuracy))\($0.swapTime != nil ? " ⇄" : "")"
+                "\($0.stream) \(percent($0.measuredAccuracy))\($0.swapTime ?? $0.profileSwapTime != nil ? " ⇄" : "")"
             }
             progress(
                 "window \(window) done [\(scheduler.name)]: " + line.joined(separator: ", ")

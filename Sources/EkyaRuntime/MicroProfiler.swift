@@ -18,8 +18,19 @@ struct MicroProfiler {
     let predictors: [any AccuracyPredictor]
     let copy: (TorchSnapshot) throws -> TorchModel
 
-    /// Profiles every configuration for a model and a labelled dataset; returns estimates and the
-    /// profiling cost in device-seconds.
+    /// What profiling one stream's window produced.
+    struct Result {
+        /// Per configuration (nil: pruned, or its profiling run failed).
+        var estimates: [Estimate?]
+        /// Device-seconds spent profiling.
+        var cost: Double
+        /// The best model a profiling run trained (best-validation epoch restored) and its validation
+        /// accuracy, if any run ended above the starting accuracy: profiling is real training on the
+        /// window's data, and its models can serve until a full retraining run finishes.
+        var bestModel: (model: TorchModel, accuracy: Double)?
+    }
+
+    /// Profiles every configuration for a model and a labelled dataset.
     /// - Parameter active: configurations still worth profiling (pruning); the others get no estimate.
     func profile(
         model serving: TorchModel,
@@ -27,10 +38,11 @@ struct MicroProfiler {
         startAccuracy a0: Double,
         seed: UInt64,
         active: Set<Int>? = nil
-    ) throws -> (estimates: [Estimate?], cost: Double) {
+    ) throws -> Result {
         let configurations = settings.configurations
         var estimates = [Estimate?](repeating: nil, count: configurations.count)
         var cost = 0.0
+        var bestModel: (model: TorchModel, accuracy: Double)?
         for (position, configuration) in configurations.enumerated()
         where estimates[position] == nil && active?.contains(position) != false {
             // One profiling run per (layers, data fraction, batch size) serves every epoch count of it.
@@ -72,8 +84,16 @@ struct MicroProfiler {
                     failed = true
                 }
             }
-            cost += seconds * settings.slowdown
-            if failed { continue }
+            if failed {
+                cost += seconds * settings.slowdown
+                continue
+            }
+            // Restore the run's best-validation epoch; it may serve before any full run finishes.
+            let (restored, restoreSeconds) = try measureSeconds { try job.finish() }
+            cost += (seconds + restoreSeconds) * settings.slowdown
+            if let accuracy = restored, accuracy > max(a0, bestModel?.accuracy ?? 0) {
+                bestModel = (model, accuracy)
+            }
             // Steps are timed on the wall clock; the run's compute (CPU) time over its wall time converts them.
             let wall = ContinuousClock.now - wallStart
             let computeRatio = wall.inSeconds > 0 ? min(4, seconds / wall.inSeconds) : 1
@@ -118,6 +138,6 @@ struct MicroProfiler {
                 )
             }
         }
-        return (estimates, cost)
+        return Result(estimates: estimates, cost: cost, bestModel: bestModel)
     }
 }

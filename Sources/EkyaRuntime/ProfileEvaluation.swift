@@ -90,13 +90,14 @@ public struct ProfileEvaluation {
             )
             let a0 = try serving.accuracy(on: dataset, indices: probe.validationIndices)
             let a0Test = try CropModels.accuracy(of: serving, on: data.test)
-            let (estimates, cost) = try profiler.profile(
+            let profiled = try profiler.profile(
                 model: serving,
                 dataset: dataset,
                 startAccuracy: a0,
                 seed: seed
             )
-            profilingCost += cost
+            let estimates = profiled.estimates
+            profilingCost += profiled.cost
             var best: (accuracy: Double, model: TorchModel)?
             for (index, configuration) in settings.configurations.enumerated() {
                 let model = try runtime.copy(try serving.snapshot())

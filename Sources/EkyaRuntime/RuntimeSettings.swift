@@ -67,6 +67,9 @@ public struct RuntimeSettings: Sendable {
     public var profileFraction: Double
     /// Pruning (Ekya): every 2 windows, drop this fraction of each stream's worst-predicted configurations.
     public var pruneFraction: Double
+    /// Serve the best micro-profiled model from the end of profiling when it validates above the serving
+    /// model (profiling is real training on the window's data; Ekya throws those models away).
+    public var servesProfiledModels: Bool
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -92,6 +95,7 @@ public struct RuntimeSettings: Sendable {
         profileEpochs: Int = 2,
         profileFraction: Double = 0.25,
         pruneFraction: Double = 0.34,
+        servesProfiledModels: Bool = true,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -113,6 +117,7 @@ public struct RuntimeSettings: Sendable {
         self.profileEpochs = profileEpochs
         self.profileFraction = profileFraction
         self.pruneFraction = pruneFraction
+        self.servesProfiledModels = servesProfiledModels
         self.policy = policy
         self.quantum = quantum
         self.tick = tick
@@ -142,11 +147,31 @@ extension RuntimeSettings {
         return min(configuration.dataFraction, max(configuration.dataFraction * profileFraction, floor))
     }
 
-    /// Ekya's pruning, applied every 2 windows: `active` without its worst-predicted `pruneFraction`
-    /// (lowest predicted end accuracy; unprofiled ones count as 0), keeping at least two configurations.
-    func pruned(_ active: Set<Int>, predictions: [Double?]) -> Set<Int> {
+    /// Ekya's pruning, applied every 2 windows: `active` without its worst `pruneFraction` of configurations,
+    /// keeping at least two.
+    ///
+    /// The paper drops "the worst" configurations without saying by what. Ranking by predicted end
+    /// accuracy alone drops the cheap ones (one epoch of the head predicts the least and costs the least),
+    /// and those are exactly the ones a scarce device can still finish. So "worst" here is cost-aware:
+    /// first the configurations that more others dominate (predicted at least as accurate *and* at most
+    /// as costly, one of them strictly), then the lower predicted accuracy, then the later position.
+    /// Unprofiled configurations (no prediction) go first.
+    func pruned(_ active: Set<Int>, predictions: [(accuracy: Double, cost: Double)?]) -> Set<Int> {
         guard pruneFraction > 0 else { return active }
-        let ranked = active.sorted { (predictions[$0] ?? 0, $0) < (predictions[$1] ?? 0, $1) }
+        func dominators(_ index: Int) -> Int {
+            guard let mine = predictions[index] else { return Int.max }
+            return active.filter { other in
+                guard other != index, let theirs = predictions[other] else { return false }
+                return theirs.accuracy >= mine.accuracy && theirs.cost <= mine.cost
+                    && (theirs.accuracy > mine.accuracy || theirs.cost < mine.cost)
+            }.count
+        }
+        // Worst first: most dominators, then lowest predicted accuracy, then earliest position.
+        let ranked = active.sorted {
+            (-dominators($0), predictions[$0]?.accuracy ?? 0, $0) < (
+                -dominators($1), predictions[$1]?.accuracy ?? 0, $1
+            )
+        }
         let drop = min(Int(Double(ranked.count) * pruneFraction), max(0, ranked.count - 2))
         return active.subtracting(ranked.prefix(drop))
     }

@@ -22,8 +22,8 @@ final class WindowRun {
         var outcomes: [RealisedOutcome]
         /// Per stream, accuracy over each second of the window.
         var perSecond: [[Double]]
-        /// Per stream and configuration, the predicted end accuracy (nil when pruned).
-        var predictions: [[Double?]]
+        /// Per stream and configuration, the predicted end accuracy and cost (nil when pruned).
+        var predictions: [[(accuracy: Double, cost: Double)?]]
     }
 
     let runtime: LiveRuntime
@@ -55,6 +55,13 @@ final class WindowRun {
     var outcomes: [RealisedOutcome] = []
     var serving: [TorchModel] = []
     var swapTimes: [Double?] = []
+    /// Per stream, the best model micro-profiling trained, if it validated above the serving model.
+    var profiledModels: [(model: TorchModel, accuracy: Double)?] = []
+    /// Per stream, when a profiled model was swapped in (at the end of profiling), if it was.
+    var profileSwapTimes: [Double?] = []
+    /// Per stream, the model retraining jobs start from: the one serving at the window start, which the
+    /// micro-profiler's predictions are about.
+    var trainingBase: [TorchModel] = []
     var shareLog: [[(time: Double, share: Double)]] = []
     var retiredAccounting: [[ShareExecutor.Accounting]] = []
     var capacity: Capacity
@@ -95,6 +102,8 @@ final class WindowRun {
         count = data.count
         seed = settings.seed &+ UInt64(window) &* 1_000_003
         serving = initialServing
+        trainingBase = initialServing
+        profileSwapTimes = Array(repeating: nil, count: count)
         retraining = Array(repeating: nil, count: count)
         finished = Array(repeating: false, count: count)
         swapTimes = Array(repeating: nil, count: count)
@@ -138,6 +147,7 @@ final class WindowRun {
             )
         }
         try executor.run(until: delay, pace: pace)
+        swapInProfiledModels(at: delay, progress: progress)
         // What a frame costs now, inside the running executor (measured, not the start-up figure).
         let processed = inference.map(\.processed).reduce(0, +)
         if processed >= 20 {
@@ -192,7 +202,11 @@ final class WindowRun {
             outcomes: outcomes,
             perSecond: perSecond,
             // A baseline has no predictions (its pruning is moot: it profiles nothing).
-            predictions: profiles.map { $0.map { scheduler.usesProfiles ? $0?.predictedAccuracy : nil } }
+            predictions: profiles.map {
+                $0.map { profile in
+                    profile.flatMap { scheduler.usesProfiles ? ($0.predictedAccuracy, $0.predictedCost) : nil }
+                }
+            }
         )
     }
 
@@ -239,6 +253,7 @@ final class WindowRun {
         validation = []
         current = []
         profiles = []
+        profiledModels = Array(repeating: nil, count: count)
         for index in 0..<count {
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving[index].snapshot()),
@@ -256,17 +271,18 @@ final class WindowRun {
                 )
                 continue
             }
-            let (estimates, cost) = try profiler.profile(
+            let profiled = try profiler.profile(
                 model: serving[index],
                 dataset: datasets[index],
                 startAccuracy: a0,
                 seed: seed,
                 active: active[index]
             )
-            profilingCost += cost
-            exhaustiveCost += estimates.compactMap { $0?.predictedCost }.reduce(0, +)
+            profilingCost += profiled.cost
+            exhaustiveCost += profiled.estimates.compactMap { $0?.predictedCost }.reduce(0, +)
+            if settings.servesProfiledModels { profiledModels[index] = profiled.bestModel }
             profiles.append(
-                estimates.map {
+                profiled.estimates.map {
                     $0.map {
                         Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
                     }
@@ -343,7 +359,7 @@ final class WindowRun {
                 let name = problem.streams[index].options[choice].name
                 guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
                 let configuration = configurations[option]
-                let model = try runtime.copy(try serving[index].snapshot())
+                let model = try runtime.copy(try trainingBase[index].snapshot())
                 let job = RetrainingJob(
                     id: "train-\(names[index])",
                     stream: index,
@@ -401,6 +417,26 @@ final class WindowRun {
                 return "\(names[index]) inf \(format2(share))\(training)"
             }
             progress("  t=\(Int(now))s " + status.joined(separator: " | "))
+        }
+    }
+
+    /// At the end of profiling, serves each stream's best profiled model if it validated above the serving one.
+    ///
+    /// The swap does not pause inference. The scheduler then plans against the profiled model's accuracy,
+    /// and a retraining job that finishes later must beat it to be swapped in.
+    func swapInProfiledModels(at now: Double, progress: (String) -> Void) {
+        for index in 0..<count {
+            guard let profiled = profiledModels[index], profiled.accuracy > current[index] else { continue }
+            inference[index].swap(to: profiled.model)
+            progress(
+                "  t=\(Int(now))s \(names[index]): swapped in the profiled model "
+                    + "(validation \(percent(current[index])) → \(percent(profiled.accuracy)))"
+            )
+            serving[index] = profiled.model
+            current[index] = profiled.accuracy
+            profileSwapTimes[index] = now
+            records[index].profileSwapTime = now
+            records[index].profiledAccuracy = profiled.accuracy
         }
     }
 
@@ -492,14 +528,24 @@ final class WindowRun {
             }
             perSecond.append(seconds)
             // Spec §2's model on the executed plan: base(k) · φ(share(k)) over integer seconds k.
-            let accuracies = try frameAccuracy(before: initialServing[index], after: serving[index], index: index)
+            // The models that served, with the time each took over: the window's start model, the
+            // profiled model (if swapped in when profiling ended), the retrained model (if swapped in).
+            var served: [(time: Double, accuracy: Double)] = [
+                (0, try frameAccuracy(of: initialServing[index], index: index))
+            ]
+            if let time = profileSwapTimes[index], let profiled = profiledModels[index] {
+                served.append((time, try frameAccuracy(of: profiled.model, index: index)))
+            }
+            if let time = swapTimes[index] {
+                served.append((time, try frameAccuracy(of: serving[index], index: index)))
+            }
             var total = 0.0
             let samples = Int(settings.windowSeconds)
             for second in 0...samples {
                 let time = Double(second)
                 let share = shareLog[index].last { $0.time <= time }?.share ?? 0
-                let swapped = swapTimes[index].map { time >= $0 } ?? false
-                total += (swapped ? accuracies.after : accuracies.before) * scaling.factor(share: share)
+                let accuracy = served.last { $0.time <= time }?.accuracy ?? served[0].accuracy
+                total += accuracy * scaling.factor(share: share)
             }
             records[index].simulatedAccuracy = total / Double(samples + 1)
             var accountings = retiredAccounting[index]
@@ -511,25 +557,20 @@ final class WindowRun {
         return (carried, perSecond)
     }
 
-    /// Accuracy on the window's frames of the model serving at the start and of the one serving at the end.
-    func frameAccuracy(before: TorchModel, after: TorchModel, index: Int) throws -> (before: Double, after: Double) {
+    /// Accuracy of `model` on the window's inference frames of stream `index`.
+    func frameAccuracy(of model: TorchModel, index: Int) throws -> Double {
         let frames = data[index].test
-        func score(_ model: TorchModel) throws -> Double {
-            guard !frames.isEmpty,
-                let batch = ImageBatch(
-                    count: frames.count,
-                    channels: 1,
-                    height: CropBatch.side,
-                    width: CropBatch.side,
-                    pixels: frames.pixels
-                )
-            else { return 0 }
-            let predictions = try model.predict(batch, batchSize: 256)
-            return Double(zip(predictions, frames.labels).filter { $0.0.classIndex == $0.1 }.count)
-                / Double(frames.count)
-        }
-        let first = try score(before)
-        return (first, after === before ? first : try score(after))
+        guard !frames.isEmpty,
+            let batch = ImageBatch(
+                count: frames.count,
+                channels: 1,
+                height: CropBatch.side,
+                width: CropBatch.side,
+                pixels: frames.pixels
+            )
+        else { return 0 }
+        let predictions = try model.predict(batch, batchSize: 256)
+        return Double(zip(predictions, frames.labels).filter { $0.0.classIndex == $0.1 }.count) / Double(frames.count)
     }
 }
 

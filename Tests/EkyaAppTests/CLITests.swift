@@ -181,6 +181,7 @@ enum CLI {
         (["profile", "--seed", "1,two"], "--seed must be a number or a comma-separated list"),
         (["profile", "--crops-per-second", "0"], "--crops-per-second must be in 2...200"),
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
+        (["demo", "--prune-fraction", "1"], "--prune-fraction must be in [0, 1)"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
         (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),
         (["demo", "--label-error-rate", "2"], "--label-error-rate must be in 0...1"),

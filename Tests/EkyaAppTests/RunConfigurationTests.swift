@@ -11,7 +11,8 @@ import Testing
             {"streams": ["stable", "class-shift"], "schedulers": ["thief", "uniform:all-4:50"], "windows": 2,
              "window_seconds": 30, "devices": 2, "slowdown": 5, "clock": "virtual", "policy": "own-stream",
              "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
-             "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true}
+             "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
+             "serve_profiled_models": false}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -19,6 +20,10 @@ import Testing
         #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
+        #expect(!settings.servesProfiledModels)
+        #expect(
+            try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesProfiledModels
+        )
         #expect(settings.teacher == .model && configuration.teacherCache == "/tmp/teachers")
         #expect(configuration.schedulers == ["thief", "uniform:all-4:50"])
     }
@@ -29,6 +34,10 @@ import Testing
         ("{\"windows\": 3}", "c.json: missing required key 'streams'"),
         ("{\"streams\": \"stable\"}", "c.json: field 'streams' must be a Array"),
         ("{\"streams\": [\"stable\"], \"windows\": \"four\"}", "c.json: field 'windows' must be a Int"),
+        (
+            "{\"streams\": [\"stable\"], \"serve_profiled_models\": \"yes\"}",
+            "field 'serve_profiled_models' must be a Bool"
+        ),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),
         ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
         ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),

@@ -5,7 +5,8 @@ import Testing
 
 @Suite struct SchedulerTests {
     static let schedulers: [any Scheduler] = [
-        ThiefScheduler(), ThiefScheduler(sweeps: 20), ThiefSCOScheduler(), OptimalScheduler(),
+        ThiefScheduler(), ThiefScheduler(sweeps: 20), ThiefScheduler(looksAhead: true), ThiefSCOScheduler(),
+        OptimalScheduler(),
         UniformScheduler(configuration: "c1", inferenceFraction: 0.5),
         UniformScheduler(configuration: "c0", inferenceFraction: 0.9), UniformScheduler.inferenceOnly,
     ]
@@ -13,6 +14,8 @@ import Testing
     @Test func parsesSchedulerNames() throws {
         #expect(try SchedulerSpec.make("thief").name == "thief")
         #expect(try SchedulerSpec.make("thief-sco").name == "thief-sco")
+        #expect(try SchedulerSpec.make("thief-lookahead").name == "thief-lookahead")
+        #expect(try SchedulerSpec.make("thief-fixpoint-lookahead").name == "thief-fixpoint-lookahead")
         #expect(try SchedulerSpec.make("optimal").name == "optimal")
         #expect(try SchedulerSpec.make("uniform:hp5-15:50").name == "uniform:hp5-15:50")
         #expect(try SchedulerSpec.make("inference-only").name == "inference-only")
@@ -66,6 +69,66 @@ import Testing
         }
         let thief = ThiefScheduler().plan(problem)
         #expect(thief.estimatedAccuracy >= estimator.meanAccuracy(totalSum: fairTotal) - 1e-9)
+    }
+
+    /// Window 3 of a live 5-stream run (`ekya demo`, slowdown 20): predictions and costs as planned.
+    static func liveWindowThree() throws -> PlanningProblem {
+        func stream(_ id: String, _ current: Double, _ options: [(String, Double, Double)]) -> PlanningStream {
+            PlanningStream(
+                id: id,
+                currentAccuracy: current,
+                options: options.map { PlanningOption(name: $0.0, endAccuracy: $0.1, cost: $0.2) }
+            )
+        }
+        return PlanningProblem(
+            streams: [
+                stream(
+                    "stable",
+                    0.816,
+                    [("head-4", 0.818, 5.89), ("head-10", 0.845, 14.72), ("all-10", 0.825, 42.07)]
+                ),
+                stream(
+                    "day-night",
+                    0.433,
+                    [("head-1", 0.466, 1.36), ("head-4", 0.537, 5.45), ("head-10", 0.605, 13.62)]
+                ),
+                stream("weather", 0.508, [("head-4", 0.598, 5.86), ("head-10", 0.666, 14.65)]),
+                stream(
+                    "class-shift",
+                    0.325,
+                    [
+                        ("head-4", 0.760, 5.63), ("head-10", 0.866, 14.08), ("all-4", 0.616, 16.26),
+                        ("all-10", 0.705, 40.64),
+                    ]
+                ),
+                stream(
+                    "mixed",
+                    0.191,
+                    [
+                        ("head-4", 0.362, 5.53), ("head-10", 0.421, 13.82), ("all-4", 0.268, 16.25),
+                        ("all-10", 0.315, 40.63),
+                    ]
+                ),
+            ],
+            capacity: try Capacity(devices: 1, quantum: 0.05),
+            timing: try WindowTiming(length: 60, labellingDelay: 17.6),
+            scaling: .linear(cap: 0.08)
+        )
+    }
+
+    @Test func lookAheadStealsGetPastAJobThatIsWorthNothingUntilItCanFinish() throws {
+        // Given the live window in which the paper's thief gave one stream half the device
+        let problem = try Self.liveWindowThree()
+        let paper = ThiefScheduler().plan(problem)
+        let lookahead = ThiefScheduler(looksAhead: true).plan(problem)
+        // Then the paper's thief leaves class-shift (predicted +43 points for 5.6 device-s) without training,
+        #expect(paper.streams[3].option == nil)
+        // while look-ahead steals enough for it to finish, and plans a better window.
+        #expect(lookahead.streams[3].option != nil)
+        #expect(lookahead.streams[3].training >= 0.15)
+        #expect(lookahead.estimatedAccuracy > paper.estimatedAccuracy + 0.02)
+        // It never plans below the fair start on random instances either (every accepted steal gains).
+        #expect(lookahead.estimatedAccuracy <= OptimalScheduler().plan(problem).estimatedAccuracy + 1e-9)
     }
 
     @Test func optimalDominatesEveryQuantisedPlanOnSmallInstances() throws {

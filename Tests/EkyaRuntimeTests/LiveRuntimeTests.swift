@@ -53,6 +53,35 @@ import Testing
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func theBestProfiledModelServesFromTheEndOfProfilingOnlyWhenItValidatesBetter() throws {
+        // Given a drifting stream whose starting model is far off (class shift) and a stable one
+        let pool = try FashionMNIST.load(.train)
+        var settings = Self.settings(windows: 1)
+        var lines: [String] = []
+        let served = try LiveRuntime(settings: settings, pool: pool)
+            .run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
+        settings.servesProfiledModels = false
+        let discarded = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        let window = try #require(served.windows.first)
+        // Then the class-shift stream serves its profiled model from the moment profiling ends
+        let shifted = try #require(window.streams.first { $0.stream.hasPrefix("class-shift") })
+        #expect(shifted.profileSwapTime == window.delay)
+        #expect(lines.contains { $0.contains("swapped in the profiled model") })
+        for record in window.streams {
+            if let profiled = record.profiledAccuracy {
+                // It validated above the window's starting model,
+                #expect(profiled > record.startAccuracy)
+                // and a retrained model replaced it only by validating above it in turn.
+                if record.swapTime != nil { #expect((record.realisedEndAccuracy ?? 0) > profiled) }
+            } else {
+                #expect(record.profileSwapTime == nil)
+            }
+        }
+        // Ekya's own behaviour (profiling models discarded) stays available.
+        #expect(discarded.windows.allSatisfy { $0.streams.allSatisfy { $0.profileSwapTime == nil } })
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func aFixedBaselineIsNeitherProfiledNorChargedForProfiling() throws {
         let pool = try FashionMNIST.load(.train)
         let runtime = try LiveRuntime(settings: Self.settings(windows: 1), pool: pool)
@@ -116,18 +145,23 @@ import Testing
         #expect(abs(value - expected) < 1e-9, "\(value)")
     }
 
-    @Test func pruningDropsTheWorstPredictedFractionButKeepsTwo() {
+    @Test func pruningDropsTheDominatedAndWorstPredictedFractionButKeepsTwo() {
         var settings = Self.settings()
         settings.pruneFraction = 0.34
-        let predictions: [Double?] = [0.70, 0.90, 0.60, nil, 0.80, 0.75]
-        // 6 × 0.34 → 2 dropped: the unprofiled one (counts as 0) and the lowest prediction.
-        #expect(settings.pruned(Set(0..<6), predictions: predictions) == [0, 1, 4, 5])
+        // (predicted accuracy, predicted cost); 5 is dominated by 1 and 4 (less accurate, costlier).
+        let predictions: [(accuracy: Double, cost: Double)?] = [
+            (0.70, 2), (0.90, 10), (0.60, 1), nil, (0.80, 5), (0.75, 20),
+        ]
+        // 6 × 0.34 → 2 dropped: the unprofiled one and the dominated one. The cheapest (2) stays although
+        // it predicts the least: a scarce device can still finish it.
+        #expect(settings.pruned(Set(0..<6), predictions: predictions) == [0, 1, 2, 4])
         // Never fewer than two left.
         #expect(settings.pruned([1, 4], predictions: predictions) == [1, 4])
+        // Among the undominated, the lowest predicted accuracy goes first.
         settings.pruneFraction = 0.9
         #expect(settings.pruned(Set(0..<6), predictions: predictions) == [1, 4])
         // Ties are broken by position, not by Set order (which changes from process to process).
-        let tied: [Double?] = Array(repeating: 0.5, count: 6)
+        let tied: [(accuracy: Double, cost: Double)?] = Array(repeating: (0.5, 1), count: 6)
         #expect(settings.pruned(Set(0..<6), predictions: tied) == [4, 5])
         settings.pruneFraction = 0
         #expect(settings.pruned(Set(0..<6), predictions: predictions) == Set(0..<6))

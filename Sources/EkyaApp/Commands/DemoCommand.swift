@@ -47,6 +47,23 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Micro-profiling: fraction of the window's labelled data each profiling run trains on (Ekya: 0.1).")
     var profileFraction: Double = 0.25
 
+    @Option(
+        help: """
+            Pruning: every 2 windows drop this fraction of each stream's worst configurations (dominated on \
+            predicted accuracy and cost first, then the least accurate), keeping at least two.
+            """
+    )
+    var pruneFraction: Double = 0.34
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Serve the best micro-profiled model from the end of profiling when it validates above the serving \
+            model (Ekya discards profiling runs).
+            """
+    )
+    var serveProfiledModels = true
+
     @Option(help: "Accuracy predictor the micro-profiler extrapolates with: ekya-optimus, optimus-all, optimus-work.")
     var predictor: String = "ekya-optimus"
 
@@ -77,6 +94,7 @@ struct LiveOptions: ParsableArguments {
         guard profileFraction > 0, profileFraction <= 1 else {
             throw ValidationError("--profile-fraction must be in (0, 1]")
         }
+        guard pruneFraction >= 0, pruneFraction < 1 else { throw ValidationError("--prune-fraction must be in [0, 1)") }
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
@@ -92,6 +110,8 @@ struct LiveOptions: ParsableArguments {
             clock: clockMode,
             profileEpochs: profileEpochs,
             profileFraction: profileFraction,
+            pruneFraction: pruneFraction,
+            servesProfiledModels: serveProfiledModels,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

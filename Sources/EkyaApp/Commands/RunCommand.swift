@@ -17,6 +17,7 @@ struct RunCommand: ParsableCommand {
                "clock": "virtual" | "wall", "policy": "paper", "crops_per_second": 20, "seed": 1,
                "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
                "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
+               "serve_profiled_models": true,   serve the best profiled model until retraining finishes
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
                "json": false}
             """
@@ -61,6 +62,7 @@ struct RunConfiguration: Decodable, Equatable {
     var plot: String?
     var traceOut: String?
     var json: Bool?
+    var serveProfiledModels: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json, teacher
@@ -71,6 +73,7 @@ struct RunConfiguration: Decodable, Equatable {
         case labelErrorRate = "label_error_rate"
         case dataDirectory = "data_directory"
         case traceOut = "trace_out"
+        case serveProfiledModels = "serve_profiled_models"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -161,6 +164,7 @@ struct RunConfiguration: Decodable, Equatable {
             devices: devices ?? 1,
             slowdown: clockMode == .wall ? 1 : (slowdown ?? 10),
             clock: clockMode,
+            servesProfiledModels: serveProfiledModels ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,

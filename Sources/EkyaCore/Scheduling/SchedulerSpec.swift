@@ -2,7 +2,7 @@
 public enum SchedulerSpec {
     /// Human-readable list of accepted names.
     public static let knownNamesDescription =
-        "ekya, thief, thief-fixpoint, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
+        "ekya, thief, thief-fixpoint, thief-lookahead, thief-fixpoint-lookahead, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
         + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|family|stream|hier, "
         + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill"
 
@@ -20,6 +20,8 @@ public enum SchedulerSpec {
         switch name {
         case "thief": return ThiefScheduler()
         case "thief-fixpoint": return ThiefScheduler(sweeps: 20)
+        case "thief-lookahead": return ThiefScheduler(looksAhead: true)
+        case "thief-fixpoint-lookahead": return ThiefScheduler(sweeps: 20, looksAhead: true)
         case "thief-sco": return ThiefSCOScheduler()
         case "optimal": return OptimalScheduler()
         case "inference-only": return UniformScheduler.inferenceOnly

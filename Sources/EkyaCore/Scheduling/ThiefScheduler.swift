@@ -11,18 +11,30 @@
 public struct ThiefScheduler: Scheduler {
     /// Sweeps over all (thief, victim) pairs; the paper makes one, more repeat while a sweep improves.
     public let sweeps: Int
+    /// Look-ahead steals: a thief keeps taking quanta from its victim past a step that does not pay and
+    /// keeps the best amount taken, instead of stopping at the first step that does not improve.
+    ///
+    /// Algorithm 1 stops at the first quantum that does not raise the score. A retraining job is worth
+    /// nothing until its share lets it finish in the window, so its value is a step in its share: the
+    /// first quantum moved towards it never pays, and a paper thief never gets there once another job
+    /// holds the quanta (measured live: one stream's job took half the device while a stream predicted
+    /// to gain 43 points got nothing).
+    public let looksAhead: Bool
 
-    public init(sweeps: Int = 1) {
+    public init(sweeps: Int = 1, looksAhead: Bool = false) {
         self.sweeps = sweeps
+        self.looksAhead = looksAhead
     }
 
-    public var name: String { sweeps == 1 ? "thief" : "thief-fixpoint" }
+    public var name: String {
+        (sweeps == 1 ? "thief" : "thief-fixpoint") + (looksAhead ? "-lookahead" : "")
+    }
 
     public func plan(_ problem: PlanningProblem) -> Plan {
         let table = QuantaValueTable(problem: problem)
         var allocation = QuantaAllocation.fair(problem: problem)
         for _ in 0..<max(1, sweeps) {
-            let next = Self.steal(from: allocation, problem: problem, table: table)
+            let next = Self.steal(from: allocation, problem: problem, table: table, looksAhead: looksAhead)
             if next == allocation { break }
             allocation = next
         }
@@ -37,7 +49,8 @@ public struct ThiefScheduler: Scheduler {
     static func steal(
         from start: QuantaAllocation,
         problem: PlanningProblem,
-        table: QuantaValueTable
+        table: QuantaValueTable,
+        looksAhead: Bool = false
     ) -> QuantaAllocation {
         let capacity = problem.capacity
         let maxJob = capacity.maximumJobQuanta
@@ -63,6 +76,8 @@ public struct ThiefScheduler: Scheduler {
         for thief in jobs {
             for victim in jobs + [poolVictim] where victim != thief {
                 var temp = best
+                // The best allocation reached from `best` by this pair's steals, and its gain.
+                var candidate: (allocation: QuantaAllocation, delta: Double)?
                 while true {
                     if victim == poolVictim {
                         temp.pool -= 1
@@ -89,12 +104,15 @@ public struct ThiefScheduler: Scheduler {
                     if victim != poolVictim, victim / 2 != thiefStream {
                         delta += streamValue(temp, victim / 2) - streamValue(best, victim / 2)
                     }
-                    if delta > 1e-12 {
+                    if looksAhead {
+                        if delta > (candidate?.delta ?? 0) + 1e-12 { candidate = (temp, delta) }
+                    } else if delta > 1e-12 {
                         best = temp
                     } else {
                         break
                     }
                 }
+                if let candidate { best = candidate.allocation }
             }
         }
         return best
