@@ -186,7 +186,7 @@ public final class LiveRuntime {
     /// Runs all windows with `scheduler`; `progress` receives human-readable status lines.
     public func run(
         scheduler: any Scheduler,
-        predictor: any AccuracyPredictor = EkyaOptimusPredictor(),
+        predictor: any AccuracyPredictor = OptimusWorkPredictor(),
         pace: (Double) throws -> Void = { _ in },
         progress: (String) -> Void = { _ in }
     ) throws -> LiveRunReport {

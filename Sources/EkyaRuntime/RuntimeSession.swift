@@ -234,7 +234,7 @@ public final class RuntimeSession {
     public func runWindow(
         _ number: Int,
         scheduler: any Scheduler,
-        predictor: any AccuracyPredictor = EkyaOptimusPredictor(),
+        predictor: any AccuracyPredictor = OptimusWorkPredictor(),
         observeInterval: Double = 1,
         shouldStop: () -> Bool = { false },
         observe: (LiveWindowStatus) -> Void = { _ in },

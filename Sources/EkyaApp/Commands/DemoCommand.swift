@@ -64,8 +64,13 @@ struct LiveOptions: ParsableArguments {
     )
     var serveProfiledModels = true
 
-    @Option(help: "Accuracy predictor the micro-profiler extrapolates with: ekya-optimus, optimus-all, optimus-work.")
-    var predictor: String = "ekya-optimus"
+    @Option(
+        help: """
+            Accuracy predictor the micro-profiler extrapolates with: optimus-work (ours, measured more accurate \
+            by `ekya profile --verify`), ekya-optimus (the paper's), optimus-all.
+            """
+    )
+    var predictor: String = "optimus-work"
 
     @Option(
         help: """
@@ -193,7 +198,7 @@ enum LiveSession {
         plot: String?,
         traceOut: String?,
         json: Bool,
-        predictor predictorName: String = "ekya-optimus"
+        predictor predictorName: String = "optimus-work"
     ) throws {
         let chosen = try names.map { try SchedulerSpec.make($0) }
         let predictor = try AccuracyPredictors.chosen(predictorName)

@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
                "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
                "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
                "serve_profiled_models": true,   serve the best profiled model until retraining finishes
+               "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
                "json": false}
             """
@@ -36,7 +37,8 @@ struct RunCommand: ParsableCommand {
             teacherCache: file.teacherCache,
             plot: file.plot,
             traceOut: file.traceOut,
-            json: file.json ?? false
+            json: file.json ?? false,
+            predictor: file.predictor ?? "optimus-work"
         )
     }
 }
@@ -63,9 +65,11 @@ struct RunConfiguration: Decodable, Equatable {
     var traceOut: String?
     var json: Bool?
     var serveProfiledModels: Bool?
+    var predictor: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json, teacher
+        case predictor
         case teacherCache = "teacher_cache"
         case windowSeconds = "window_seconds"
         case cropsPerSecond = "crops_per_second"
@@ -148,6 +152,13 @@ struct RunConfiguration: Decodable, Equatable {
         }
         if let rate = labelErrorRate, !(0...1).contains(rate) {
             throw AppError.invalidOption("\(file): field 'label_error_rate' must be in 0...1")
+        }
+        if let predictor {
+            do {
+                _ = try AccuracyPredictors.chosen(predictor)
+            } catch {
+                throw AppError.invalidOption("\(file): field 'predictor': \(error)")
+            }
         }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
