@@ -158,20 +158,25 @@ extension RuntimeSettings {
     /// Unprofiled configurations (no prediction) go first.
     func pruned(_ active: Set<Int>, predictions: [(accuracy: Double, cost: Double)?]) -> Set<Int> {
         guard pruneFraction > 0 else { return active }
-        func dominators(_ index: Int) -> Int {
-            guard let mine = predictions[index] else { return Int.max }
-            return active.filter { other in
-                guard other != index, let theirs = predictions[other] else { return false }
-                return theirs.accuracy >= mine.accuracy && theirs.cost <= mine.cost
-                    && (theirs.accuracy > mine.accuracy || theirs.cost < mine.cost)
-            }.count
+        // How many active configurations dominate each one (unprofiled ones rank worst of all).
+        var dominators: [Int: Int] = [:]
+        for index in active {
+            guard let mine = predictions[index] else {
+                dominators[index] = Int.max
+                continue
+            }
+            dominators[index] =
+                active.filter { other in
+                    guard other != index, let theirs = predictions[other] else { return false }
+                    return theirs.accuracy >= mine.accuracy && theirs.cost <= mine.cost
+                        && (theirs.accuracy > mine.accuracy || theirs.cost < mine.cost)
+                }.count
         }
         // Worst first: most dominators, then lowest predicted accuracy, then earliest position.
-        let ranked = active.sorted {
-            (-dominators($0), predictions[$0]?.accuracy ?? 0, $0) < (
-                -dominators($1), predictions[$1]?.accuracy ?? 0, $1
-            )
+        func key(_ index: Int) -> (Int, Double, Int) {
+            (-(dominators[index] ?? 0), predictions[index]?.accuracy ?? 0, index)
         }
+        let ranked = active.sorted { key($0) < key($1) }
         let drop = min(Int(Double(ranked.count) * pruneFraction), max(0, ranked.count - 2))
         return active.subtracting(ranked.prefix(drop))
     }
