@@ -232,7 +232,7 @@ public final class LiveRuntime {
                 }
             }
             let line = result.record.streams.map {
-                "\($0.stream) \(percent($0.measuredAccuracy))\($0.swapTime ?? $0.profileSwapTime != nil ? " ⇄" : "")"
+                "\($0.stream) \(percent($0.measuredAccuracy))\(($0.swapTime ?? $0.profileSwapTime) != nil ? " ⇄" : "")"
             }
             progress(
                 "window \(window) done [\(scheduler.name)]: " + line.joined(separator: ", ")

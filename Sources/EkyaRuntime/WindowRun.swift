@@ -57,11 +57,6 @@ final class WindowRun {
     var swapTimes: [Double?] = []
     /// Per stream, the best model micro-profiling trained, if it validated above the serving model.
     var profiledModels: [(model: TorchModel, accuracy: Double)?] = []
-    /// Per stream, when a profiled model was swapped in (at the end of profiling), if it was.
-    var profileSwapTimes: [Double?] = []
-    /// Per stream, the model retraining jobs start from: the one serving at the window start, which the
-    /// micro-profiler's predictions are about.
-    var trainingBase: [TorchModel] = []
     var shareLog: [[(time: Double, share: Double)]] = []
     var retiredAccounting: [[ShareExecutor.Accounting]] = []
     var capacity: Capacity
@@ -102,8 +97,6 @@ final class WindowRun {
         count = data.count
         seed = settings.seed &+ UInt64(window) &* 1_000_003
         serving = initialServing
-        trainingBase = initialServing
-        profileSwapTimes = Array(repeating: nil, count: count)
         retraining = Array(repeating: nil, count: count)
         finished = Array(repeating: false, count: count)
         swapTimes = Array(repeating: nil, count: count)
@@ -359,7 +352,9 @@ final class WindowRun {
                 let name = problem.streams[index].options[choice].name
                 guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
                 let configuration = configurations[option]
-                let model = try runtime.copy(try trainingBase[index].snapshot())
+                // From the window's starting model, which the micro-profiler's predictions are about (not
+                // from a profiled model serving since).
+                let model = try runtime.copy(try initialServing[index].snapshot())
                 let job = RetrainingJob(
                     id: "train-\(names[index])",
                     stream: index,
@@ -434,7 +429,6 @@ final class WindowRun {
             )
             serving[index] = profiled.model
             current[index] = profiled.accuracy
-            profileSwapTimes[index] = now
             records[index].profileSwapTime = now
             records[index].profiledAccuracy = profiled.accuracy
         }
@@ -533,7 +527,7 @@ final class WindowRun {
             var served: [(time: Double, accuracy: Double)] = [
                 (0, try frameAccuracy(of: initialServing[index], index: index))
             ]
-            if let time = profileSwapTimes[index], let profiled = profiledModels[index] {
+            if let time = records[index].profileSwapTime, let profiled = profiledModels[index] {
                 served.append((time, try frameAccuracy(of: profiled.model, index: index)))
             }
             if let time = swapTimes[index] {
