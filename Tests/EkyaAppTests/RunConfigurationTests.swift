@@ -55,3 +55,14 @@ import Testing
         }
     }
 }
+
+@Suite struct ProfileCommandTests {
+    @Test(arguments: [
+        ("all", ["stable", "day-night", "weather", "class-shift", "mixed"]),
+        ("weather,class-shift", ["weather", "class-shift"]),
+        ("day-night", ["day-night"]),
+    ])
+    func scenarioListsAndAllAreParsed(argument: String, expected: [String]) throws {
+        #expect(try ProfileCommand.presets(argument).map(\.rawValue) == expected)
+    }
+}

@@ -18,7 +18,9 @@ struct ProfileCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Scenario preset, or a comma-separated list evaluated one after another and pooled.")
+    @Option(
+        help: "Scenario preset, a comma-separated list evaluated one after another and pooled, or 'all' (every preset)."
+    )
     var scenario: String = "day-night"
 
     @Option(help: "Windows to evaluate, e.g. 1-3 (window 0 trains the starting model).")
@@ -73,8 +75,12 @@ struct ProfileCommand: ParsableCommand {
         return low...high
     }
 
-    func scenarios() throws -> [ScenarioPreset] {
-        try scenario.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
+    func scenarios() throws -> [ScenarioPreset] { try Self.presets(scenario) }
+
+    /// The presets a `--scenario` value names: one, a comma-separated list, or `all`.
+    static func presets(_ value: String) throws -> [ScenarioPreset] {
+        if value == "all" { return ScenarioPreset.allCases }
+        return try value.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
     }
 
     func seeds() throws -> [UInt64] {
