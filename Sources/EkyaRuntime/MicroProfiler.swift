@@ -45,16 +45,18 @@ struct MicroProfiler {
         var bestModel: (model: TorchModel, accuracy: Double)?
         for (position, configuration) in configurations.enumerated()
         where estimates[position] == nil && active?.contains(position) != false {
-            // One profiling run per (layers, data fraction, batch size) serves every epoch count of it.
+            // One profiling run per (layers, profiling data fraction, batch size) serves every configuration
+            // whose profiling run would be the same one (same seed, so the same crops and steps): every
+            // epoch count, and data fractions whose profiling fractions coincide.
+            let fraction = settings.profilingFraction(for: configuration, images: dataset.count)
             let group = configurations.indices.filter {
                 active?.contains($0) != false
                     && configurations[$0].layers == configuration.layers
-                    && configurations[$0].dataFraction == configuration.dataFraction
+                    && settings.profilingFraction(for: configurations[$0], images: dataset.count) == fraction
                     && configurations[$0].batchSize == configuration.batchSize
             }
             let model = try copy(try serving.snapshot())
             let epochs = settings.profileEpochs
-            let fraction = settings.profilingFraction(for: configuration, images: dataset.count)
             let job = try TrainingJob(
                 model: model,
                 dataset: dataset,

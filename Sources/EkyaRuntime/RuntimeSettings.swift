@@ -28,6 +28,22 @@ public struct RetrainingConfiguration: Sendable, Hashable {
             )
         }
     }
+
+    /// The paper's three dimensions: {head only, all layers} × {1, 4, 10} epochs × {25, 50, 100} % of the
+    /// window's labelled data (18 configurations; the full-data ones keep the default grid's names).
+    public static let paperGrid: [RetrainingConfiguration] = [TrainableLayers.headOnly, .all].flatMap { layers in
+        [1.0, 0.5, 0.25].flatMap { fraction in
+            [1, 4, 10].map { epochs in
+                RetrainingConfiguration(
+                    name: "\(layers == .headOnly ? "head" : "all")-\(epochs)"
+                        + (fraction < 1 ? "-d\(Int((fraction * 100).rounded()))" : ""),
+                    epochs: epochs,
+                    layers: layers,
+                    dataFraction: fraction
+                )
+            }
+        }
+    }
 }
 
 /// How the live runtime measures time.

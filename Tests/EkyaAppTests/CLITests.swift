@@ -180,6 +180,7 @@ enum CLI {
         (["profile", "--profile-fraction", "0"], "--profile-fraction must be in (0, 1]"),
         (["profile", "--seed", "1,two"], "--seed must be a number or a comma-separated list"),
         (["profile", "--crops-per-second", "0"], "--crops-per-second must be in 2...200"),
+        (["profile", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
         (["demo", "--prune-fraction", "1"], "--prune-fraction must be in [0, 1)"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
@@ -202,19 +203,33 @@ enum CLI {
 }
 
 @Suite(.timeLimit(.minutes(10))) struct RealProfileTraceTests {
-    /// The micro-profiler's verified profiles of real training (committed by `ekya profile --trace-out`).
-    static let trace = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("data/fashion-mnist-profiles.csv").path
+    /// The micro-profiler's verified profiles of real training (committed by `ekya profile --trace-out`):
+    /// the 6-configuration grid, and the paper's 18 (`--grid paper`).
+    static func trace(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("data/\(name)").path
+    }
 
-    @Test(arguments: ["oracle", "predicted"])
-    func ourRealProfilesReplayThroughTheSimulator(profiles: String) throws {
+    @Test(arguments: ["oracle", "predicted"], ["fashion-mnist-profiles.csv", "fashion-mnist-profiles-18.csv"])
+    func ourRealProfilesReplayThroughTheSimulator(profiles: String, file: String) throws {
         let result = try CLI.run([
-            "simulate", "--trace", Self.trace, "--gpus", "1,2", "--window", "60", "--profiles", profiles,
+            "simulate", "--trace", Self.trace(file), "--gpus", "1,2", "--window", "60", "--profiles", profiles,
             "--schedulers", "thief,optimal,ekya,inference-only",
         ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("streams  gpus  thief  optimal  ekya  inference-only"))
         #expect(result.standardOutput.split(separator: "\n").count >= 5)
+    }
+
+    @Test func thePaperGridTraceHoldsEighteenConfigurationsPerStreamWindow() throws {
+        let text = try String(contentsOfFile: Self.trace("fashion-mnist-profiles-18.csv"), encoding: .utf8)
+        var configurations: [String: Set<String>] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",").map(String.init)
+            configurations["\(fields[0]) \(fields[1])", default: []].insert(fields[2])
+        }
+        #expect(configurations.count == 9)
+        #expect(configurations.values.allSatisfy { $0.count == 18 })
     }
 }
 

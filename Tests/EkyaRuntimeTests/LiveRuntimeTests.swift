@@ -145,6 +145,20 @@ import Testing
         #expect(abs(value - expected) < 1e-9, "\(value)")
     }
 
+    @Test func thePaperGridSpansEpochsLayersAndDataAndSharesProfilingRunsThatWouldBeIdentical() {
+        let grid = RetrainingConfiguration.paperGrid
+        #expect(grid.count == 18 && Set(grid.map(\.name)).count == 18)
+        #expect(Set(grid.map(\.epochs)) == [1, 4, 10] && Set(grid.map(\.dataFraction)) == [0.25, 0.5, 1])
+        // The full-data configurations keep the default grid's names.
+        #expect(Set(RetrainingConfiguration.defaultGrid.map(\.name)).isSubset(of: Set(grid.map(\.name))))
+        // With Ekya's 10 % on a 600-crop window every data fraction profiles on the same 96 crops (the
+        // 3-batch floor), so one profiling run per layer group serves all 9 of its configurations.
+        var settings = Self.settings()
+        settings.profileFraction = 0.1
+        let fractions = Set(grid.map { settings.profilingFraction(for: $0, images: 600) })
+        #expect(fractions == [0.2])
+    }
+
     @Test func pruningDropsTheDominatedAndWorstPredictedFractionButKeepsTwo() {
         var settings = Self.settings()
         settings.pruneFraction = 0.34

@@ -32,6 +32,14 @@ struct ProfileCommand: ParsableCommand {
     @Option(help: "Comma-separated predictors.")
     var predictors: String = "ekya-optimus,optimus-all,optimus-work"
 
+    @Option(
+        help: """
+            Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6, the live default) or paper \
+            (× {25, 50, 100} % of the data: 18, the paper's dimensions).
+            """
+    )
+    var grid: String = "small"
+
     @Option(help: "Micro-profiling epochs per configuration group (Ekya: 5).")
     var profileEpochs: Int = 5
 
@@ -91,8 +99,18 @@ struct ProfileCommand: ParsableCommand {
         return values.compactMap { $0 }
     }
 
+    /// The configurations `--grid` names.
+    func configurations() throws -> [RetrainingConfiguration] {
+        switch grid {
+        case "small": RetrainingConfiguration.defaultGrid
+        case "paper": RetrainingConfiguration.paperGrid
+        default: throw ValidationError("--grid must be 'small' (6 configurations) or 'paper' (18), not '\(grid)'")
+        }
+    }
+
     func validate() throws {
         _ = try range()
+        _ = try configurations()
         _ = try seeds()
         _ = try scenarios()
         for name in predictors.split(separator: ",") { _ = try AccuracyPredictors.chosen(String(name)) }
@@ -121,6 +139,7 @@ struct ProfileCommand: ParsableCommand {
             let settings = RuntimeSettings(
                 cropsPerSecond: cropsPerSecond,
                 slowdown: slowdown,
+                configurations: try configurations(),
                 profileEpochs: profileEpochs,
                 profileFraction: profileFraction,
                 seed: seed
