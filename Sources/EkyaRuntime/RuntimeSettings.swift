@@ -29,6 +29,15 @@ public struct RetrainingConfiguration: Sendable, Hashable {
         }
     }
 
+    /// The grid called `name` (`small`: ``defaultGrid``, `paper`: ``paperGrid``), or nil.
+    public static func grid(named name: String) -> [RetrainingConfiguration]? {
+        switch name {
+        case "small": defaultGrid
+        case "paper": paperGrid
+        default: nil
+        }
+    }
+
     /// The paper's three dimensions: {head only, all layers} × {1, 4, 10} epochs × {25, 50, 100} % of the
     /// window's labelled data (18 configurations; the full-data ones keep the default grid's names).
     public static let paperGrid: [RetrainingConfiguration] = [TrainableLayers.headOnly, .all].flatMap { layers in

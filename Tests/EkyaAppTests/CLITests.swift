@@ -183,6 +183,7 @@ enum CLI {
         (["profile", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
         (["demo", "--prune-fraction", "1"], "--prune-fraction must be in [0, 1)"),
+        (["demo", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
         (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),
         (["demo", "--label-error-rate", "2"], "--label-error-rate must be in 0...1"),

@@ -12,7 +12,7 @@ import Testing
              "window_seconds": 30, "devices": 2, "slowdown": 5, "clock": "virtual", "policy": "own-stream",
              "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
-             "serve_profiled_models": false, "predictor": "ekya-optimus"}
+             "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper"}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -20,6 +20,7 @@ import Testing
         #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
+        #expect(settings.configurations.count == 18)
         #expect(!settings.servesProfiledModels && configuration.predictor == "ekya-optimus")
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesProfiledModels
@@ -44,6 +45,7 @@ import Testing
         ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),
         ("{\"streams\": [\"stable\"], \"windows\": 0}", "field 'windows' must be ≥ 1"),
         ("{\"streams\": [\"stable\"], \"teacher\": \"oracle\"}", "field 'teacher' must be 'ground-truth' or 'model'"),
+        ("{\"streams\": [\"stable\"], \"grid\": \"huge\"}", "field 'grid' must be 'small' or 'paper'"),
         ("{\"streams\": [], \"windows\": 1}", "field 'streams' must not be empty"),
         ("{\"streams\": [\"stable\"", "c.json: not valid JSON"),
     ])

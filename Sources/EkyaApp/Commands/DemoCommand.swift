@@ -66,6 +66,14 @@ struct LiveOptions: ParsableArguments {
 
     @Option(
         help: """
+            Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
+            of the labelled data: 18, the paper's dimensions).
+            """
+    )
+    var grid: String = "small"
+
+    @Option(
+        help: """
             Accuracy predictor the micro-profiler extrapolates with: optimus-work (ours, measured more accurate \
             by `ekya profile --verify`), ekya-optimus (the paper's), optimus-all.
             """
@@ -113,6 +121,7 @@ struct LiveOptions: ParsableArguments {
             devices: devices,
             slowdown: clockMode == .wall ? 1 : slowdown,
             clock: clockMode,
+            configurations: try RetrainingConfiguration.option(grid),
             profileEpochs: profileEpochs,
             profileFraction: profileFraction,
             pruneFraction: pruneFraction,
@@ -124,6 +133,16 @@ struct LiveOptions: ParsableArguments {
             usesAdam: optimizer == "adam",
             seed: seed
         )
+    }
+}
+
+extension RetrainingConfiguration {
+    /// The value of a `--grid` option, or an error that lists the choices.
+    static func option(_ name: String) throws -> [RetrainingConfiguration] {
+        guard let grid = grid(named: name) else {
+            throw ValidationError("--grid must be 'small' (6 configurations) or 'paper' (18), not '\(name)'")
+        }
+        return grid
     }
 }
 

@@ -100,13 +100,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     /// The configurations `--grid` names.
-    func configurations() throws -> [RetrainingConfiguration] {
-        switch grid {
-        case "small": RetrainingConfiguration.defaultGrid
-        case "paper": RetrainingConfiguration.paperGrid
-        default: throw ValidationError("--grid must be 'small' (6 configurations) or 'paper' (18), not '\(grid)'")
-        }
-    }
+    func configurations() throws -> [RetrainingConfiguration] { try RetrainingConfiguration.option(grid) }
 
     func validate() throws {
         _ = try range()

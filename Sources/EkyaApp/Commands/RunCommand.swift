@@ -19,6 +19,7 @@ struct RunCommand: ParsableCommand {
                "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
                "serve_profiled_models": true,   serve the best profiled model until retraining finishes
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
+               "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
                "json": false}
             """
@@ -66,10 +67,11 @@ struct RunConfiguration: Decodable, Equatable {
     var json: Bool?
     var serveProfiledModels: Bool?
     var predictor: String?
+    var grid: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json, teacher
-        case predictor
+        case predictor, grid
         case teacherCache = "teacher_cache"
         case windowSeconds = "window_seconds"
         case cropsPerSecond = "crops_per_second"
@@ -160,6 +162,9 @@ struct RunConfiguration: Decodable, Equatable {
                 throw AppError.invalidOption("\(file): field 'predictor': \(error)")
             }
         }
+        if let grid, RetrainingConfiguration.grid(named: grid) == nil {
+            throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
+        }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
         }
@@ -175,6 +180,7 @@ struct RunConfiguration: Decodable, Equatable {
             devices: devices ?? 1,
             slowdown: clockMode == .wall ? 1 : (slowdown ?? 10),
             clock: clockMode,
+            configurations: RetrainingConfiguration.grid(named: grid ?? "small") ?? RetrainingConfiguration.defaultGrid,
             servesProfiledModels: serveProfiledModels ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
