@@ -12,7 +12,11 @@ enum LiveReport {
                 let config = record.configuration ?? "-"
                 // ⇄p: the profiled model swapped in when profiling ended; ⇄: the retrained model.
                 let early = record.profileSwapTime.map { "⇄p\(Int($0))s " } ?? ""
-                let swap = early + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : ""))
+                // ⇄r: models refined with idle capacity (count × last swap).
+                let refined =
+                    record.refinedSwapTimes.last.map { " ⇄r\(record.refinedSwapTimes.count)×\(Int($0))s" } ?? ""
+                let swap =
+                    early + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : "")) + refined
                 cells.append(
                     "\(record.stream) \(pct(record.measuredAccuracy)) (\(pct(record.simulatedAccuracy))) \(config) \(swap)"
                 )

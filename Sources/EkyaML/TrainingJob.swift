@@ -63,7 +63,8 @@ public final class TrainingJob {
     private var epoch = 0
     private var epochOrder: [Int] = []
     private var positionInEpoch = 0
-    private var bestSnapshot: TorchSnapshot?
+    /// Weights of the best validation epoch so far.
+    public private(set) var bestSnapshot: TorchSnapshot?
     private let stepsPerEpoch: Int
 
     /// Prepares a job: splits `dataset` with `plan.seed`, configures the model's optimizer, freezing and threads.

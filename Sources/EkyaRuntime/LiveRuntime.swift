@@ -27,6 +27,8 @@ public struct LiveStreamRecord: Sendable {
     public var profiledAccuracy: Double?
     public var refusedSwap: Bool
     public var failure: String?
+    /// When a model refined with idle capacity was swapped in (each validated above the serving model).
+    public var refinedSwapTimes: [Double] = []
     /// Fraction of the teacher's labels for this window's sample that were right.
     public var labelAccuracy: Double
     public var initialInferenceShare: Double
@@ -34,6 +36,12 @@ public struct LiveStreamRecord: Sendable {
     /// Largest |achieved − allocated| share over the window (fraction of a device) among this stream's jobs;
     /// allocations count only while a job had work.
     public var shareError: Double
+
+    /// When the model serving at the end of the window took over (profiled, retrained or refined), if any
+    /// swap happened.
+    public var lastSwapTime: Double? {
+        ([profileSwapTime, swapTime].compactMap { $0 } + refinedSwapTimes).max()
+    }
 }
 
 /// A window of a live run.

@@ -315,7 +315,7 @@ public final class RuntimeSession {
                 trainingShare: job.flatMap { executor.share(of: $0.id) } ?? 0,
                 configuration: record.configuration,
                 progress: job.map(\.progress) ?? (finished ? 1 : nil),
-                swapped: record.swapTime != nil || record.profileSwapTime != nil,
+                swapped: record.lastSwapTime != nil,
                 failed: record.failure != nil
             )
         }

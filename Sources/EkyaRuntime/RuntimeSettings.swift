@@ -95,6 +95,10 @@ public struct RuntimeSettings: Sendable {
     /// Serve the best micro-profiled model from the end of profiling when it validates above the serving
     /// model (profiling is real training on the window's data; Ekya throws those models away).
     public var servesProfiledModels: Bool
+    /// Capacity a plan leaves idle (beyond inference headroom) trains the serving model of streams without
+    /// a retraining job further, epoch by epoch, and each epoch's model that validates above the serving
+    /// one is swapped in (Ekya leaves that capacity to inference, which cannot use it).
+    public var refinesWithIdleCapacity: Bool
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -121,6 +125,7 @@ public struct RuntimeSettings: Sendable {
         profileFraction: Double = 0.25,
         pruneFraction: Double = 0.34,
         servesProfiledModels: Bool = true,
+        refinesWithIdleCapacity: Bool = true,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -143,6 +148,7 @@ public struct RuntimeSettings: Sendable {
         self.profileFraction = profileFraction
         self.pruneFraction = pruneFraction
         self.servesProfiledModels = servesProfiledModels
+        self.refinesWithIdleCapacity = refinesWithIdleCapacity
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

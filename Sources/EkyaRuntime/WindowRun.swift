@@ -54,7 +54,12 @@ final class WindowRun {
     var records: [LiveStreamRecord] = []
     var outcomes: [RealisedOutcome] = []
     var serving: [TorchModel] = []
-    var swapTimes: [Double?] = []
+    /// Per stream, every model swapped in during the window after the start model, in time order.
+    var swaps: [[(time: Double, model: TorchModel)]] = []
+    /// Per stream, the job refining the serving model with capacity the plan leaves idle.
+    var refinement: [RetrainingJob?] = []
+    /// Streams whose refinement failed this window (not restarted).
+    var refinementStopped: Set<Int> = []
     /// Per stream, the best model micro-profiling trained, if it validated above the serving model.
     var profiledModels: [(model: TorchModel, accuracy: Double)?] = []
     var shareLog: [[(time: Double, share: Double)]] = []
@@ -99,7 +104,9 @@ final class WindowRun {
         serving = initialServing
         retraining = Array(repeating: nil, count: count)
         finished = Array(repeating: false, count: count)
-        swapTimes = Array(repeating: nil, count: count)
+        swaps = Array(repeating: [], count: count)
+        refinement = Array(repeating: nil, count: count)
+        refinementStopped = []
         retiredAccounting = Array(repeating: [], count: count)
         let labellingCost = try label()
         let (profilingCost, exhaustiveCost) = try profile()
@@ -340,12 +347,37 @@ final class WindowRun {
         // no value, but frame costs vary from step to step, and a stream held at exactly its full-rate share
         // drops frames whenever a step runs long.
         let used = plan.streams.reduce(0) { $0 + $1.inference + ($1.option == nil ? 0 : $1.training) }
-        let spare = max(0, capacity.total - used) / Double(max(1, count))
+        var spare = max(0, capacity.total - used)
+        // Streams without a retraining job (none planned now, none running) can refine their serving model.
+        let refining = (0..<count).filter { index in
+            settings.refinesWithIdleCapacity && scheduler.usesProfiles && !refinementStopped.contains(index)
+                && retraining[index] == nil && (plan.streams[index].option == nil || finished[index])
+        }
+        var inferenceShares = plan.streams.map(\.inference)
+        if !refining.isEmpty {
+            // Inference keeps headroom (1.5 times its full-rate share); what a plan gives it beyond that
+            // (φ is flat there) and what it leaves unallocated goes to refinement.
+            let headroom = min(1, 1.5 * scaling.saturationShare)
+            spare += inferenceShares.map { max(0, $0 - headroom) }.reduce(0, +)
+            inferenceShares = inferenceShares.map { min($0, headroom) }
+            let extra = inferenceShares.map { max(0, headroom - $0) }
+            let scale = min(1, spare / max(extra.reduce(0, +), 1e-12))
+            for index in 0..<count { inferenceShares[index] += extra[index] * scale }
+            spare = max(0, spare - extra.reduce(0, +) * scale)
+        } else {
+            inferenceShares = inferenceShares.map { $0 + spare / Double(max(1, count)) }
+            spare = 0
+        }
         for index in 0..<count {
             let decision = plan.streams[index]
-            let share = min(1, decision.inference + spare)
+            let share = min(1, inferenceShares[index])
             executor.setShare(share, for: inference[index].id)
             shareLog[index].append((time, share))
+            if refining.contains(index) {
+                try refine(index, share: min(1, spare / Double(refining.count)))
+            } else {
+                stopRefining(index)
+            }
             if let job = retraining[index] {
                 executor.setShare(decision.option == nil ? 0 : decision.training, for: job.id)
             } else if !finished[index], let choice = decision.option, decision.training > 0 {
@@ -382,8 +414,69 @@ final class WindowRun {
         }
     }
 
+    /// Gives stream `index`'s refinement job `share`, starting it from the serving model if none runs.
+    func refine(_ index: Int, share: Double) throws {
+        if let job = refinement[index] {
+            executor.setShare(share, for: job.id)
+            return
+        }
+        guard share > 0 else { return }
+        // The head (all layers often lose accuracy in their first epochs; measured equal over 4 seeds), the
+        // window's labelled data, the same validation split, epochs until the window ends.
+        let configuration = RetrainingConfiguration(name: "refine", epochs: 1_000, layers: .headOnly)
+        let job = RetrainingJob(
+            id: "refine-\(names[index])",
+            stream: index,
+            option: -1,
+            configuration: configuration,
+            job: try TrainingJob(
+                model: try runtime.copy(try serving[index].snapshot()),
+                dataset: datasets[index],
+                plan: settings.trainingPlan(configuration, epochs: configuration.epochs, fraction: 1, seed: seed)
+            ),
+            slowdown: settings.slowdown
+        )
+        refinement[index] = job
+        executor.add(job, share: share)
+    }
+
+    /// Stops stream `index`'s refinement job, if any (its accounting is kept for the share report).
+    func stopRefining(_ index: Int) {
+        guard let job = refinement[index] else { return }
+        if let accounting = executor.accounting(of: job.id) { retiredAccounting[index].append(accounting) }
+        executor.remove(id: job.id)
+        refinement[index] = nil
+    }
+
+    /// Swaps in each refinement job's best epoch when it validated above the serving model.
+    func harvestRefinements(_ now: Double, progress: (String) -> Void) throws {
+        for index in 0..<count {
+            guard let job = refinement[index] else { continue }
+            if let failure = job.failure {
+                stopRefining(index)
+                refinementStopped.insert(index)
+                progress("  \(names[index]): refinement failed (\(failure)); inference keeps the old model")
+                continue
+            }
+            guard let accuracy = job.job.bestValidationAccuracy, accuracy > current[index],
+                let snapshot = job.job.bestSnapshot
+            else { continue }
+            let model = try runtime.copy(snapshot)
+            inference[index].swap(to: model)
+            progress(
+                "  t=\(Int(now))s \(names[index]): swapped in a refined model "
+                    + "(validation \(percent(current[index])) → \(percent(accuracy)))"
+            )
+            serving[index] = model
+            current[index] = accuracy
+            swaps[index].append((now, model))
+            records[index].refinedSwapTimes.append(now)
+        }
+    }
+
     /// Handles completions (validate, swap or refuse), re-allocation and the progress display.
     func afterTick(_ now: Double, progress: (String) -> Void) throws {
+        try harvestRefinements(now, progress: progress)
         var freed: [(Int, Double)] = []
         for index in 0..<count {
             guard let job = retraining[index], !job.hasWork(at: now) else { continue }
@@ -409,7 +502,11 @@ final class WindowRun {
                         " train \(format2(executor.share(of: $0.id) ?? 0)) \($0.configuration.name) "
                             + "\(Int($0.progress * 100))%"
                     } ?? ""
-                return "\(names[index]) inf \(format2(share))\(training)"
+                let refining =
+                    refinement[index].map {
+                        " refine \(format2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * 1_000))"
+                    } ?? ""
+                return "\(names[index]) inf \(format2(share))\(training)\(refining)"
             }
             progress("  t=\(Int(now))s " + status.joined(separator: " | "))
         }
@@ -429,6 +526,7 @@ final class WindowRun {
             )
             serving[index] = profiled.model
             current[index] = profiled.accuracy
+            swaps[index].append((now, profiled.model))
             records[index].profileSwapTime = now
             records[index].profiledAccuracy = profiled.accuracy
         }
@@ -465,8 +563,10 @@ final class WindowRun {
             inference[index].swap(to: job.job.model)
             serving[index] = job.job.model
             current[index] = accuracy
-            swapTimes[index] = now
+            swaps[index].append((now, job.job.model))
             records[index].swapTime = now
+            // A running refinement refines the model this one replaced; the next plan restarts it from this one.
+            stopRefining(index)
             progress(
                 "  t=\(Int(now))s \(names[index]): swapped in \(job.configuration.name) "
                     + "(validation \(percent(before)) → \(percent(accuracy)))"
@@ -527,11 +627,8 @@ final class WindowRun {
             var served: [(time: Double, accuracy: Double)] = [
                 (0, try frameAccuracy(of: initialServing[index], index: index))
             ]
-            if let time = records[index].profileSwapTime, let profiled = profiledModels[index] {
-                served.append((time, try frameAccuracy(of: profiled.model, index: index)))
-            }
-            if let time = swapTimes[index] {
-                served.append((time, try frameAccuracy(of: serving[index], index: index)))
+            for swap in swaps[index] {
+                served.append((swap.time, try frameAccuracy(of: swap.model, index: index)))
             }
             var total = 0.0
             let samples = Int(settings.windowSeconds)
@@ -544,6 +641,9 @@ final class WindowRun {
             records[index].simulatedAccuracy = total / Double(samples + 1)
             var accountings = retiredAccounting[index]
             if let accounting = executor.accounting(of: inference[index].id) { accountings.append(accounting) }
+            if let job = refinement[index], let accounting = executor.accounting(of: job.id) {
+                accountings.append(accounting)
+            }
             // Achieved vs allocated share over the window (device-seconds over the window's length).
             records[index].shareError =
                 accountings.map { abs($0.used - $0.allocated) / settings.windowSeconds }.max() ?? 0

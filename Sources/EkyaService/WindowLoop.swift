@@ -332,7 +332,7 @@ public final class WindowLoop: @unchecked Sendable {
                 realisedEndAccuracy: record.realisedEndAccuracy,
                 predictedCost: record.predictedCost,
                 realisedCost: record.realisedCost,
-                swapTime: record.swapTime ?? record.profileSwapTime,
+                swapTime: record.lastSwapTime,
                 refusedSwap: record.refusedSwap,
                 failure: record.failure,
                 shareError: record.shareError,

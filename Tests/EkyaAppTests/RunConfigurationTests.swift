@@ -12,7 +12,8 @@ import Testing
              "window_seconds": 30, "devices": 2, "slowdown": 5, "clock": "virtual", "policy": "own-stream",
              "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
-             "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper"}
+             "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper",
+             "refine_with_idle_capacity": false}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -20,7 +21,7 @@ import Testing
         #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
-        #expect(settings.configurations.count == 18)
+        #expect(settings.configurations.count == 18 && !settings.refinesWithIdleCapacity)
         #expect(!settings.servesProfiledModels && configuration.predictor == "ekya-optimus")
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesProfiledModels

@@ -82,6 +82,40 @@ import Testing
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func idleCapacityRefinesServingModelsAndEverySwapValidatesBetter() throws {
+        // Given two real streams and a 60 s window, much longer than their retraining jobs take
+        let pool = try FashionMNIST.load(.train)
+        var settings = Self.settings(windows: 1)
+        settings.windowSeconds = 60
+        var lines: [String] = []
+        let refined = try LiveRuntime(settings: settings, pool: pool)
+            .run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
+        settings.refinesWithIdleCapacity = false
+        let idle = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        let window = try #require(refined.windows.first)
+        // Then the idle capacity trains serving models further, and some epoch validates better and serves,
+        let swaps = window.streams.flatMap(\.refinedSwapTimes)
+        #expect(!swaps.isEmpty, "\(lines.joined(separator: "\n"))")
+        #expect(swaps.allSatisfy { $0 >= window.delay && $0 <= settings.windowSeconds })
+        // each refined model validated above the model it replaced,
+        let refinements = lines.filter { $0.contains("swapped in a refined model") }
+        #expect(refinements.count == swaps.count)
+        for line in refinements {
+            let numbers = line.split(separator: "(validation ").last?.split(separator: "→").map {
+                Double($0.filter { $0.isNumber || $0 == "." })
+            }
+            let before = try #require(numbers?.first ?? nil)
+            let after = try #require(numbers?.last ?? nil)
+            #expect(after > before, "\(line)")
+        }
+        // shares (refinement jobs included) are still honoured,
+        #expect(window.streams.allSatisfy { $0.shareError < 0.05 })
+        // and Ekya's behaviour (idle capacity left to inference) stays available.
+        #expect(idle.windows.allSatisfy { $0.streams.allSatisfy(\.refinedSwapTimes.isEmpty) })
+        #expect(!lines.contains { $0.contains("refinement failed") })
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func aFixedBaselineIsNeitherProfiledNorChargedForProfiling() throws {
         let pool = try FashionMNIST.load(.train)
         let runtime = try LiveRuntime(settings: Self.settings(windows: 1), pool: pool)

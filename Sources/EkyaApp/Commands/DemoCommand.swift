@@ -64,6 +64,16 @@ struct LiveOptions: ParsableArguments {
     )
     var serveProfiledModels = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Train the serving model of streams without a retraining job further with the capacity a plan \
+            leaves idle (beyond 1.5 × inference's full-rate share), swapping in each epoch that validates \
+            better (Ekya leaves it to inference, which cannot use it).
+            """
+    )
+    var refineWithIdleCapacity = true
+
     @Option(
         help: """
             Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
@@ -126,6 +136,7 @@ struct LiveOptions: ParsableArguments {
             profileFraction: profileFraction,
             pruneFraction: pruneFraction,
             servesProfiledModels: serveProfiledModels,
+            refinesWithIdleCapacity: refineWithIdleCapacity,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

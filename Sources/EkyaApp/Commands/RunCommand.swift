@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
                "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
                "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
                "serve_profiled_models": true,   serve the best profiled model until retraining finishes
+               "refine_with_idle_capacity": true,   train serving models further with capacity plans leave idle
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
@@ -66,6 +67,7 @@ struct RunConfiguration: Decodable, Equatable {
     var traceOut: String?
     var json: Bool?
     var serveProfiledModels: Bool?
+    var refineWithIdleCapacity: Bool?
     var predictor: String?
     var grid: String?
 
@@ -80,6 +82,7 @@ struct RunConfiguration: Decodable, Equatable {
         case dataDirectory = "data_directory"
         case traceOut = "trace_out"
         case serveProfiledModels = "serve_profiled_models"
+        case refineWithIdleCapacity = "refine_with_idle_capacity"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -182,6 +185,7 @@ struct RunConfiguration: Decodable, Equatable {
             clock: clockMode,
             configurations: RetrainingConfiguration.grid(named: grid ?? "small") ?? RetrainingConfiguration.defaultGrid,
             servesProfiledModels: serveProfiledModels ?? true,
+            refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
