@@ -60,6 +60,8 @@ final class WindowRun {
     var refinement: [RetrainingJob?] = []
     /// Streams whose refinement failed this window (not restarted).
     var refinementStopped: Set<Int> = []
+    /// Per stream, device-seconds of profiling done when its own profiling ended (streams run one after another).
+    var profiledAt: [Double] = []
     /// Per stream, the best model micro-profiling trained, if it validated above the serving model.
     var profiledModels: [(model: TorchModel, accuracy: Double)?] = []
     var shareLog: [[(time: Double, share: Double)]] = []
@@ -146,8 +148,13 @@ final class WindowRun {
                 shareError: 0
             )
         }
+        // Each stream's profiled model serves from the end of its own profiling run (after labelling).
+        for index in (0..<count).sorted(by: { (profiledAt[$0], $0) < (profiledAt[$1], $1) }) {
+            let ready = min(delay, (labellingCost + profiledAt[index]) / devices)
+            try executor.run(until: ready, pace: pace)
+            swapInProfiledModel(index, at: ready, progress: progress)
+        }
         try executor.run(until: delay, pace: pace)
-        swapInProfiledModels(at: delay, progress: progress)
         // What a frame costs now, inside the running executor (measured, not the start-up figure).
         let processed = inference.map(\.processed).reduce(0, +)
         if processed >= 20 {
@@ -252,8 +259,8 @@ final class WindowRun {
         var exhaustiveCost = 0.0
         validation = []
         current = []
-        profiles = []
         profiledModels = Array(repeating: nil, count: count)
+        profiledAt = Array(repeating: 0, count: count)
         for index in 0..<count {
             let probe = try TrainingJob(
                 model: try runtime.copy(try serving[index].snapshot()),
@@ -261,16 +268,21 @@ final class WindowRun {
                 plan: settings.trainingPlan(settings.configurations[0], epochs: 1, fraction: 1, seed: seed)
             )
             validation.append(probe.validationIndices)
-            let a0 = try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices)
-            current.append(a0)
-            guard scheduler.usesProfiles else {
-                // A fixed baseline knows its configuration already: nothing to profile, nothing to charge.
-                // (An unknown gain, just above the current accuracy, keeps every option on offer.)
-                profiles.append(
-                    settings.configurations.map { _ in Profile(predictedAccuracy: a0.nextUp, predictedCost: 1) }
-                )
-                continue
+            current.append(try serving[index].accuracy(on: datasets[index], indices: probe.validationIndices))
+        }
+        guard scheduler.usesProfiles else {
+            // A fixed baseline knows its configuration already: nothing to profile, nothing to charge.
+            // (An unknown gain, just above the current accuracy, keeps every option on offer.)
+            profiles = current.map { a0 in
+                settings.configurations.map { _ in Profile(predictedAccuracy: a0.nextUp, predictedCost: 1) }
             }
+            return (0, 0)
+        }
+        profiles = Array(repeating: [], count: count)
+        // The least accurate streams first: their profiled models, which serve as soon as their own profiling
+        // ends, are likely to gain the most.
+        for index in (0..<count).sorted(by: { (current[$0], $0) < (current[$1], $1) }) {
+            let a0 = current[index]
             let profiled = try profiler.profile(
                 model: serving[index],
                 dataset: datasets[index],
@@ -279,15 +291,14 @@ final class WindowRun {
                 active: active[index]
             )
             profilingCost += profiled.cost
+            profiledAt[index] = profilingCost
             exhaustiveCost += profiled.estimates.compactMap { $0?.predictedCost }.reduce(0, +)
             if settings.servesProfiledModels { profiledModels[index] = profiled.bestModel }
-            profiles.append(
-                profiled.estimates.map {
-                    $0.map {
-                        Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
-                    }
+            profiles[index] = profiled.estimates.map {
+                $0.map {
+                    Profile(predictedAccuracy: $0.predictedAccuracy.first ?? a0, predictedCost: $0.predictedCost)
                 }
-            )
+            }
         }
         return (profilingCost, exhaustiveCost)
     }
@@ -512,24 +523,22 @@ final class WindowRun {
         }
     }
 
-    /// At the end of profiling, serves each stream's best profiled model if it validated above the serving one.
+    /// When its profiling ends, serves stream `index`'s best profiled model if it validated above the serving one.
     ///
     /// The swap does not pause inference. The scheduler then plans against the profiled model's accuracy,
     /// and a retraining job that finishes later must beat it to be swapped in.
-    func swapInProfiledModels(at now: Double, progress: (String) -> Void) {
-        for index in 0..<count {
-            guard let profiled = profiledModels[index], profiled.accuracy > current[index] else { continue }
-            inference[index].swap(to: profiled.model)
-            progress(
-                "  t=\(Int(now))s \(names[index]): swapped in the profiled model "
-                    + "(validation \(percent(current[index])) → \(percent(profiled.accuracy)))"
-            )
-            serving[index] = profiled.model
-            current[index] = profiled.accuracy
-            swaps[index].append((now, profiled.model))
-            records[index].profileSwapTime = now
-            records[index].profiledAccuracy = profiled.accuracy
-        }
+    func swapInProfiledModel(_ index: Int, at now: Double, progress: (String) -> Void) {
+        guard let profiled = profiledModels[index], profiled.accuracy > current[index] else { return }
+        inference[index].swap(to: profiled.model)
+        progress(
+            "  t=\(Int(now))s \(names[index]): swapped in the profiled model "
+                + "(validation \(percent(current[index])) → \(percent(profiled.accuracy)))"
+        )
+        serving[index] = profiled.model
+        current[index] = profiled.accuracy
+        swaps[index].append((now, profiled.model))
+        records[index].profileSwapTime = now
+        records[index].profiledAccuracy = profiled.accuracy
     }
 
     /// A finished (or failed) retraining job: validate against the serving model, swap only if better.

@@ -63,9 +63,14 @@ import Testing
         settings.servesProfiledModels = false
         let discarded = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
         let window = try #require(served.windows.first)
-        // Then the class-shift stream serves its profiled model from the moment profiling ends
+        // Then the class-shift stream, the least accurate, is profiled first and serves its profiled model
+        // from the end of its own profiling run, before the plan (which waits for every stream's profiling)
         let shifted = try #require(window.streams.first { $0.stream.hasPrefix("class-shift") })
-        #expect(shifted.profileSwapTime == window.delay)
+        let stable = try #require(window.streams.first { $0.stream.hasPrefix("stable") })
+        #expect(shifted.startAccuracy < stable.startAccuracy)
+        let swapped = try #require(shifted.profileSwapTime)
+        #expect(swapped > 0 && swapped < window.delay)
+        #expect(window.streams.allSatisfy { ($0.profileSwapTime ?? 0) <= window.delay })
         #expect(lines.contains { $0.contains("swapped in the profiled model") })
         for record in window.streams {
             if let profiled = record.profiledAccuracy {
