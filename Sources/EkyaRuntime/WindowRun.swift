@@ -472,17 +472,37 @@ final class WindowRun {
             guard let accuracy = job.job.bestValidationAccuracy, accuracy > current[index],
                 let snapshot = job.job.bestSnapshot
             else { continue }
-            let model = try runtime.copy(snapshot)
-            inference[index].swap(to: model)
-            progress(
-                "  t=\(Int(now))s \(names[index]): swapped in a refined model "
-                    + "(validation \(percent(current[index])) → \(percent(accuracy)))"
+            serve(
+                try runtime.copy(snapshot),
+                index,
+                what: "a refined model",
+                from: current[index],
+                to: accuracy,
+                at: now,
+                progress: progress
             )
-            serving[index] = model
-            current[index] = accuracy
-            swaps[index].append((now, model))
             records[index].refinedSwapTimes.append(now)
         }
+    }
+
+    /// Serves `model` for stream `index` from `now` (inference does not pause) and logs the validated swap.
+    func serve(
+        _ model: TorchModel,
+        _ index: Int,
+        what: String,
+        from before: Double,
+        to accuracy: Double,
+        at now: Double,
+        progress: (String) -> Void
+    ) {
+        inference[index].swap(to: model)
+        progress(
+            "  t=\(Int(now))s \(names[index]): swapped in \(what) "
+                + "(validation \(percent(before)) → \(percent(accuracy)))"
+        )
+        serving[index] = model
+        current[index] = accuracy
+        swaps[index].append((now, model))
     }
 
     /// Handles completions (validate, swap or refuse), re-allocation and the progress display.
@@ -515,7 +535,7 @@ final class WindowRun {
                     } ?? ""
                 let refining =
                     refinement[index].map {
-                        " refine \(format2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * 1_000))"
+                        " refine \(format2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * Double($0.job.plan.epochs)))"
                     } ?? ""
                 return "\(names[index]) inf \(format2(share))\(training)\(refining)"
             }
@@ -529,14 +549,15 @@ final class WindowRun {
     /// and a retraining job that finishes later must beat it to be swapped in.
     func swapInProfiledModel(_ index: Int, at now: Double, progress: (String) -> Void) {
         guard let profiled = profiledModels[index], profiled.accuracy > current[index] else { return }
-        inference[index].swap(to: profiled.model)
-        progress(
-            "  t=\(Int(now))s \(names[index]): swapped in the profiled model "
-                + "(validation \(percent(current[index])) → \(percent(profiled.accuracy)))"
+        serve(
+            profiled.model,
+            index,
+            what: "the profiled model",
+            from: current[index],
+            to: profiled.accuracy,
+            at: now,
+            progress: progress
         )
-        serving[index] = profiled.model
-        current[index] = profiled.accuracy
-        swaps[index].append((now, profiled.model))
         records[index].profileSwapTime = now
         records[index].profiledAccuracy = profiled.accuracy
     }
@@ -569,17 +590,18 @@ final class WindowRun {
             )
         )
         if accuracy > before {
-            inference[index].swap(to: job.job.model)
-            serving[index] = job.job.model
-            current[index] = accuracy
-            swaps[index].append((now, job.job.model))
+            serve(
+                job.job.model,
+                index,
+                what: job.configuration.name,
+                from: before,
+                to: accuracy,
+                at: now,
+                progress: progress
+            )
             records[index].swapTime = now
             // A running refinement refines the model this one replaced; the next plan restarts it from this one.
             stopRefining(index)
-            progress(
-                "  t=\(Int(now))s \(names[index]): swapped in \(job.configuration.name) "
-                    + "(validation \(percent(before)) → \(percent(accuracy)))"
-            )
         } else {
             records[index].refusedSwap = true
             progress(
