@@ -15,8 +15,12 @@ enum LiveReport {
                 // ⇄r: models refined with idle capacity (count × last swap).
                 let refined =
                     record.refinedSwapTimes.last.map { " ⇄r\(record.refinedSwapTimes.count)×\(Int($0))s" } ?? ""
+                // ⇄e: the running retraining job's best epochs so far (count × first), before it finished.
+                let epochs =
+                    record.epochSwapTimes.first.map { "⇄e\(record.epochSwapTimes.count)×\(Int($0))s " } ?? ""
                 let swap =
-                    early + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : "")) + refined
+                    early + epochs + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : ""))
+                    + refined
                 cells.append(
                     "\(record.stream) \(pct(record.measuredAccuracy)) (\(pct(record.simulatedAccuracy))) \(config) \(swap)"
                 )

@@ -29,6 +29,9 @@ public struct LiveStreamRecord: Sendable {
     public var failure: String?
     /// When a model refined with idle capacity was swapped in (each validated above the serving model).
     public var refinedSwapTimes: [Double] = []
+    /// When the running retraining job's best epoch so far was swapped in (each validated above the serving
+    /// model), before the job finished.
+    public var epochSwapTimes: [Double] = []
     /// Fraction of the teacher's labels for this window's sample that were right.
     public var labelAccuracy: Double
     public var initialInferenceShare: Double
@@ -40,7 +43,7 @@ public struct LiveStreamRecord: Sendable {
     /// When the model serving at the end of the window took over (profiled, retrained or refined), if any
     /// swap happened.
     public var lastSwapTime: Double? {
-        ([profileSwapTime, swapTime].compactMap { $0 } + refinedSwapTimes).max()
+        ([profileSwapTime, swapTime].compactMap { $0 } + refinedSwapTimes + epochSwapTimes).max()
     }
 }
 

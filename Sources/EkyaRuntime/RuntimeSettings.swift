@@ -99,6 +99,9 @@ public struct RuntimeSettings: Sendable {
     /// a retraining job further, epoch by epoch, and each epoch's model that validates above the serving
     /// one is swapped in (Ekya leaves that capacity to inference, which cannot use it).
     public var refinesWithIdleCapacity: Bool
+    /// A running retraining job's best epoch so far serves as soon as it validates above the serving model,
+    /// without pausing inference (Ekya swaps only when the job finishes).
+    public var servesImprovedEpochs: Bool
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -126,6 +129,7 @@ public struct RuntimeSettings: Sendable {
         pruneFraction: Double = 0.34,
         servesProfiledModels: Bool = true,
         refinesWithIdleCapacity: Bool = true,
+        servesImprovedEpochs: Bool = true,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -149,6 +153,7 @@ public struct RuntimeSettings: Sendable {
         self.pruneFraction = pruneFraction
         self.servesProfiledModels = servesProfiledModels
         self.refinesWithIdleCapacity = refinesWithIdleCapacity
+        self.servesImprovedEpochs = servesImprovedEpochs
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

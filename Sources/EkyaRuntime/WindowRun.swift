@@ -58,6 +58,8 @@ final class WindowRun {
     var swaps: [[(time: Double, model: TorchModel)]] = []
     /// Per stream, the job refining the serving model with capacity the plan leaves idle.
     var refinement: [RetrainingJob?] = []
+    /// Per stream, when the running retraining job's best epoch so far was swapped in, and its validation accuracy.
+    var servedEpoch: [(time: Double, accuracy: Double)?] = []
     /// Streams whose refinement failed this window (not restarted).
     var refinementStopped: Set<Int> = []
     /// Per stream, device-seconds of profiling done when its own profiling ended (streams run one after another).
@@ -108,6 +110,7 @@ final class WindowRun {
         finished = Array(repeating: false, count: count)
         swaps = Array(repeating: [], count: count)
         refinement = Array(repeating: nil, count: count)
+        servedEpoch = Array(repeating: nil, count: count)
         refinementStopped = []
         retiredAccounting = Array(repeating: [], count: count)
         let labellingCost = try label()
@@ -459,6 +462,31 @@ final class WindowRun {
         refinement[index] = nil
     }
 
+    /// Swaps in each running retraining job's best epoch so far when it validated above the serving model.
+    ///
+    /// The job trains on; when it finishes, its best epoch is the retrained model (already serving, or
+    /// swapped in then if a later epoch validated better still).
+    func harvestEpochs(_ now: Double, progress: (String) -> Void) throws {
+        guard settings.servesImprovedEpochs, scheduler.usesProfiles else { return }
+        for index in 0..<count {
+            guard let job = retraining[index], job.failure == nil, job.hasWork(at: now),
+                let accuracy = job.job.bestValidationAccuracy, accuracy > current[index],
+                let snapshot = job.job.bestSnapshot
+            else { continue }
+            serve(
+                try runtime.copy(snapshot),
+                index,
+                what: "\(job.configuration.name)'s best epoch so far",
+                from: current[index],
+                to: accuracy,
+                at: now,
+                progress: progress
+            )
+            records[index].epochSwapTimes.append(now)
+            servedEpoch[index] = (now, accuracy)
+        }
+    }
+
     /// Swaps in each refinement job's best epoch when it validated above the serving model.
     func harvestRefinements(_ now: Double, progress: (String) -> Void) throws {
         for index in 0..<count {
@@ -507,6 +535,7 @@ final class WindowRun {
 
     /// Handles completions (validate, swap or refuse), re-allocation and the progress display.
     func afterTick(_ now: Double, progress: (String) -> Void) throws {
+        try harvestEpochs(now, progress: progress)
         try harvestRefinements(now, progress: progress)
         var freed: [(Int, Double)] = []
         for index in 0..<count {
@@ -589,7 +618,11 @@ final class WindowRun {
                 actual: RetrainingOutcome(endAccuracy: accuracy, gpuSeconds: job.deviceTime)
             )
         )
-        if accuracy > before {
+        if let served = servedEpoch[index], accuracy <= served.accuracy {
+            // The job's best epoch has served since `served.time`: that is the retrained model's swap.
+            records[index].swapTime = served.time
+            stopRefining(index)
+        } else if accuracy > before {
             serve(
                 job.job.model,
                 index,

@@ -121,6 +121,46 @@ import Testing
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func aRetrainingJobsBestEpochServesBeforeTheJobFinishesOnlyWhenItValidatesBetter() throws {
+        // Given a class-shift stream far off its starting model and a 6-epoch retraining configuration
+        let pool = try FashionMNIST.load(.train)
+        var settings = Self.settings(windows: 1)
+        settings.windowSeconds = 60
+        settings.configurations = [RetrainingConfiguration(name: "head-6", epochs: 6, layers: .headOnly)]
+        settings.refinesWithIdleCapacity = false
+        var lines: [String] = []
+        let early = try LiveRuntime(settings: settings, pool: pool)
+            .run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
+        settings.servesImprovedEpochs = false
+        let atEnd = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        let window = try #require(early.windows.first)
+        // Then some epoch serves while the job still trains, after the plan,
+        let epochs = window.streams.flatMap(\.epochSwapTimes)
+        #expect(!epochs.isEmpty, "\(lines.joined(separator: "\n"))")
+        #expect(epochs.allSatisfy { $0 >= window.delay && $0 <= settings.windowSeconds })
+        for record in window.streams where !record.epochSwapTimes.isEmpty {
+            // the finished job counts as swapped in (its best epoch serves), never as refused,
+            let swapped = try #require(record.swapTime)
+            #expect(!record.refusedSwap)
+            #expect(swapped >= (record.epochSwapTimes.first ?? 0))
+            #expect(record.lastSwapTime == record.epochSwapTimes.max().map { max($0, swapped) })
+        }
+        // each of those epochs validated above the model it replaced,
+        let swaps = lines.filter { $0.contains("best epoch so far") }
+        #expect(swaps.count == epochs.count)
+        for line in swaps {
+            let numbers = line.split(separator: "(validation ").last?.split(separator: "→").map {
+                Double($0.filter { $0.isNumber || $0 == "." })
+            }
+            let before = try #require(numbers?.first ?? nil)
+            let after = try #require(numbers?.last ?? nil)
+            #expect(after > before, "\(line)")
+        }
+        // and Ekya's behaviour (a swap only when the job finishes) stays available.
+        #expect(atEnd.windows.allSatisfy { $0.streams.allSatisfy(\.epochSwapTimes.isEmpty) })
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func aFixedBaselineIsNeitherProfiledNorChargedForProfiling() throws {
         let pool = try FashionMNIST.load(.train)
         let runtime = try LiveRuntime(settings: Self.settings(windows: 1), pool: pool)

@@ -74,6 +74,15 @@ struct LiveOptions: ParsableArguments {
     )
     var refineWithIdleCapacity = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Serve a running retraining job's best epoch so far as soon as it validates above the serving model \
+            (Ekya swaps only when the job finishes).
+            """
+    )
+    var serveImprovedEpochs = true
+
     @Option(
         help: """
             Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
@@ -137,6 +146,7 @@ struct LiveOptions: ParsableArguments {
             pruneFraction: pruneFraction,
             servesProfiledModels: serveProfiledModels,
             refinesWithIdleCapacity: refineWithIdleCapacity,
+            servesImprovedEpochs: serveImprovedEpochs,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

@@ -19,6 +19,7 @@ struct RunCommand: ParsableCommand {
                "teacher": "ground-truth" | "model", "teacher_cache": "~/.cache/ekya",
                "serve_profiled_models": true,   serve the best profiled model until retraining finishes
                "refine_with_idle_capacity": true,   train serving models further with capacity plans leave idle
+               "serve_improved_epochs": true,   serve a retraining job's best epoch so far before it finishes
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
@@ -68,6 +69,7 @@ struct RunConfiguration: Decodable, Equatable {
     var json: Bool?
     var serveProfiledModels: Bool?
     var refineWithIdleCapacity: Bool?
+    var serveImprovedEpochs: Bool?
     var predictor: String?
     var grid: String?
 
@@ -83,6 +85,7 @@ struct RunConfiguration: Decodable, Equatable {
         case traceOut = "trace_out"
         case serveProfiledModels = "serve_profiled_models"
         case refineWithIdleCapacity = "refine_with_idle_capacity"
+        case serveImprovedEpochs = "serve_improved_epochs"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -186,6 +189,7 @@ struct RunConfiguration: Decodable, Equatable {
             configurations: RetrainingConfiguration.grid(named: grid ?? "small") ?? RetrainingConfiguration.defaultGrid,
             servesProfiledModels: serveProfiledModels ?? true,
             refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
+            servesImprovedEpochs: serveImprovedEpochs ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
