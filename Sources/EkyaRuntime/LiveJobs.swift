@@ -163,3 +163,54 @@ final class RetrainingJob: ExecutorJob {
     /// Fraction of the job's steps done.
     var progress: Double { job.totalSteps > 0 ? Double(job.stepsRun) / Double(job.totalSteps) : 1 }
 }
+
+/// A micro-profiling run in the background: the run of one configuration group, one mini-batch per step,
+/// under a share like any job, recording what the profiler needs (per-epoch validation, step compute).
+final class ProfilingJob: ExecutorJob {
+    let id: String
+    let stream: Int
+    /// The configurations whose estimates this run gives.
+    let group: [Int]
+    /// The fraction of the labelled data it trains on.
+    let fraction: Double
+    let job: TrainingJob
+    let slowdown: Double
+    private(set) var observed: [(epochs: Double, accuracy: Double)] = []
+    /// Compute seconds of each step that did not end an epoch (those also validate).
+    private(set) var stepSeconds: [Double] = []
+    /// Compute seconds of the whole run so far, validation included.
+    private(set) var seconds = 0.0
+    private(set) var deviceTime = 0.0
+    /// Why the run failed (NaN loss, libtorch error); its configurations are not offered this window.
+    private(set) var failure: String?
+
+    init(id: String, stream: Int, group: [Int], fraction: Double, job: TrainingJob, slowdown: Double) {
+        self.id = id
+        self.stream = stream
+        self.group = group
+        self.fraction = fraction
+        self.job = job
+        self.slowdown = slowdown
+    }
+
+    func hasWork(at time: Double) -> Bool { failure == nil && !job.isFinished }
+
+    func step(at time: Double) throws -> Double {
+        do {
+            let (reports, seconds) = try measureSeconds { try job.train(steps: 1) }
+            var validated = false
+            for report in reports {
+                guard let accuracy = report.validationAccuracy else { continue }
+                observed.append((Double(report.epoch + 1), accuracy))
+                validated = true
+            }
+            if !validated { stepSeconds.append(seconds) }
+            self.seconds += seconds
+            deviceTime += seconds * slowdown
+            return seconds * slowdown
+        } catch {
+            failure = String(describing: error)
+            return 0
+        }
+    }
+}

@@ -49,12 +49,7 @@ struct MicroProfiler {
             // whose profiling run would be the same one (same seed, so the same crops and steps): every
             // epoch count, and data fractions whose profiling fractions coincide.
             let fraction = settings.profilingFraction(for: configuration, images: dataset.count)
-            let group = configurations.indices.filter {
-                active?.contains($0) != false
-                    && configurations[$0].layers == configuration.layers
-                    && settings.profilingFraction(for: configurations[$0], images: dataset.count) == fraction
-                    && configurations[$0].batchSize == configuration.batchSize
-            }
+            let group = runGroup(of: position, active: active, images: dataset.count)
             let model = try copy(try serving.snapshot())
             let epochs = settings.profileEpochs
             let job = try TrainingJob(
@@ -99,47 +94,82 @@ struct MicroProfiler {
             // Steps are timed on the wall clock; the run's compute (CPU) time over its wall time converts them.
             let wall = ContinuousClock.now - wallStart
             let computeRatio = wall.inSeconds > 0 ? min(4, seconds / wall.inSeconds) : 1
-            stepSeconds = stepSeconds.map { $0 * computeRatio }.sorted()
-            let perStep = stepSeconds.isEmpty ? 0.01 : stepSeconds[stepSeconds.count / 2]
-            // Each epoch also validates; that costs what it cost while profiling.
-            let validationSeconds = max(0, seconds - stepSeconds.reduce(0, +)) / Double(max(1, epochs))
-            for member in group {
-                let target = configurations[member]
-                let full = try TrainingJob(
-                    model: model,
-                    dataset: dataset,
-                    plan: settings.trainingPlan(
-                        target,
-                        epochs: target.epochs,
-                        fraction: target.dataFraction,
-                        seed: seed
-                    )
-                )
-                let predictedCost =
-                    (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
-                // Work units: a profiling epoch covers `fraction` of the data, a target's epoch its data fraction.
-                let scale = fraction / max(target.dataFraction, 1e-9)
-                let worked = observed.map { (epochs: $0.epochs * scale, accuracy: $0.accuracy) }
-                let accuracies = predictors.map {
-                    min(
-                        1,
-                        max(
-                            0,
-                            $0.predict(
-                                startAccuracy: a0,
-                                observed: $0.countsWork ? worked : observed,
-                                epochs: Double(target.epochs)
-                            )
-                        )
-                    )
-                }
-                estimates[member] = Estimate(
-                    observed: observed,
-                    predictedAccuracy: accuracies,
-                    predictedCost: predictedCost
-                )
+            for (member, estimate) in try self.estimates(
+                group: group,
+                model: model,
+                dataset: dataset,
+                fraction: fraction,
+                observed: observed,
+                stepSeconds: stepSeconds.map { $0 * computeRatio },
+                seconds: seconds,
+                startAccuracy: a0,
+                seed: seed
+            ) {
+                estimates[member] = estimate
             }
         }
         return Result(estimates: estimates, cost: cost, bestModel: bestModel)
+    }
+
+    /// The configurations one profiling run serves: same layers, profiling data fraction and batch size as
+    /// `position` (same seed, so the same crops and steps), among the active ones.
+    func runGroup(of position: Int, active: Set<Int>?, images: Int) -> [Int] {
+        let configurations = settings.configurations
+        let configuration = configurations[position]
+        let fraction = settings.profilingFraction(for: configuration, images: images)
+        return configurations.indices.filter {
+            active?.contains($0) != false
+                && configurations[$0].layers == configuration.layers
+                && settings.profilingFraction(for: configurations[$0], images: images) == fraction
+                && configurations[$0].batchSize == configuration.batchSize
+        }
+    }
+
+    /// Every group member's estimate from one profiling run: its per-epoch validation accuracies, the compute
+    /// seconds of its steps and of the whole run (validation included).
+    func estimates(
+        group: [Int],
+        model: TorchModel,
+        dataset: TorchDataset,
+        fraction: Double,
+        observed: [(epochs: Double, accuracy: Double)],
+        stepSeconds: [Double],
+        seconds: Double,
+        startAccuracy a0: Double,
+        seed: UInt64
+    ) throws -> [(Int, Estimate)] {
+        let configurations = settings.configurations
+        let epochs = settings.profileEpochs
+        let sorted = stepSeconds.sorted()
+        let perStep = sorted.isEmpty ? 0.01 : sorted[sorted.count / 2]
+        // Each epoch also validates; that costs what it cost while profiling.
+        let validationSeconds = max(0, seconds - sorted.reduce(0, +)) / Double(max(1, epochs))
+        return try group.map { member in
+            let target = configurations[member]
+            let full = try TrainingJob(
+                model: model,
+                dataset: dataset,
+                plan: settings.trainingPlan(target, epochs: target.epochs, fraction: target.dataFraction, seed: seed)
+            )
+            let predictedCost =
+                (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
+            // Work units: a profiling epoch covers `fraction` of the data, a target's epoch its data fraction.
+            let scale = fraction / max(target.dataFraction, 1e-9)
+            let worked = observed.map { (epochs: $0.epochs * scale, accuracy: $0.accuracy) }
+            let accuracies = predictors.map {
+                min(
+                    1,
+                    max(
+                        0,
+                        $0.predict(
+                            startAccuracy: a0,
+                            observed: $0.countsWork ? worked : observed,
+                            epochs: Double(target.epochs)
+                        )
+                    )
+                )
+            }
+            return (member, Estimate(observed: observed, predictedAccuracy: accuracies, predictedCost: predictedCost))
+        }
     }
 }

@@ -102,6 +102,10 @@ public struct RuntimeSettings: Sendable {
     /// A running retraining job's best epoch so far serves as soon as it validates above the serving model,
     /// without pausing inference (Ekya swaps only when the job finishes).
     public var servesImprovedEpochs: Bool
+    /// Staged micro-profiling: only the head-only configurations (the cheapest runs) before the plan; the
+    /// other layer groups profile in the background with the capacity the plan leaves idle, and their
+    /// configurations join the options at the next re-plan (Ekya profiles everything before planning).
+    public var profilesInBackground: Bool
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -130,6 +134,7 @@ public struct RuntimeSettings: Sendable {
         servesProfiledModels: Bool = true,
         refinesWithIdleCapacity: Bool = true,
         servesImprovedEpochs: Bool = true,
+        profilesInBackground: Bool = true,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -154,6 +159,7 @@ public struct RuntimeSettings: Sendable {
         self.servesProfiledModels = servesProfiledModels
         self.refinesWithIdleCapacity = refinesWithIdleCapacity
         self.servesImprovedEpochs = servesImprovedEpochs
+        self.profilesInBackground = profilesInBackground
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

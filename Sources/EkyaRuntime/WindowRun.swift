@@ -66,6 +66,17 @@ final class WindowRun {
     var profiledAt: [Double] = []
     /// Per stream, the best model micro-profiling trained, if it validated above the serving model.
     var profiledModels: [(model: TorchModel, accuracy: Double)?] = []
+    /// Profiling runs left for the background (stream, configurations the run serves), in start order.
+    var pendingProfiling: [(index: Int, group: [Int])] = []
+    /// The background profiling run in progress, if any.
+    var profiling: ProfilingJob?
+    /// Device-seconds of background profiling done, and what training its configurations fully would cost.
+    var backgroundProfilingCost = 0.0
+    var backgroundExhaustiveCost = 0.0
+    /// Per stream, configurations whose profiles arrived from the background (after the plan).
+    var lateOptions: [Set<Int>] = []
+    /// Per stream, the layer groups of the retraining jobs started this window (one job per group).
+    var startedLayers: [Set<TrainableLayers>] = []
     var shareLog: [[(time: Double, share: Double)]] = []
     var retiredAccounting: [[ShareExecutor.Accounting]] = []
     var capacity: Capacity
@@ -111,6 +122,12 @@ final class WindowRun {
         swaps = Array(repeating: [], count: count)
         refinement = Array(repeating: nil, count: count)
         servedEpoch = Array(repeating: nil, count: count)
+        pendingProfiling = []
+        profiling = nil
+        backgroundProfilingCost = 0
+        backgroundExhaustiveCost = 0
+        lateOptions = Array(repeating: [], count: count)
+        startedLayers = Array(repeating: [], count: count)
         refinementStopped = []
         retiredAccounting = Array(repeating: [], count: count)
         let labellingCost = try label()
@@ -201,8 +218,8 @@ final class WindowRun {
                 streams: records,
                 delay: delay,
                 labellingCost: labellingCost,
-                profilingCost: profilingCost,
-                exhaustiveCost: exhaustiveCost,
+                profilingCost: profilingCost + backgroundProfilingCost,
+                exhaustiveCost: exhaustiveCost + backgroundExhaustiveCost,
                 decisionMilliseconds: decision.inMilliseconds,
                 profiledConfigurations: scheduler.usesProfiles ? active.map(\.count).reduce(0, +) : 0,
                 totalConfigurations: settings.configurations.count * count
@@ -282,16 +299,21 @@ final class WindowRun {
             return (0, 0)
         }
         profiles = Array(repeating: [], count: count)
+        // Staged: only the head (the cheapest runs) before the plan; the other groups run in the background.
+        let configurations = settings.configurations
+        let head = Set(configurations.indices.filter { configurations[$0].layers == .headOnly })
+        let staged = settings.profilesInBackground && !head.isEmpty
         // The least accurate streams first: their profiled models, which serve as soon as their own profiling
         // ends, are likely to gain the most.
-        for index in (0..<count).sorted(by: { (current[$0], $0) < (current[$1], $1) }) {
+        let order = (0..<count).sorted(by: { (current[$0], $0) < (current[$1], $1) })
+        for index in order {
             let a0 = current[index]
             let profiled = try profiler.profile(
                 model: serving[index],
                 dataset: datasets[index],
                 startAccuracy: a0,
                 seed: seed,
-                active: active[index]
+                active: staged ? active[index].intersection(head) : active[index]
             )
             profilingCost += profiled.cost
             profiledAt[index] = profilingCost
@@ -303,7 +325,89 @@ final class WindowRun {
                 }
             }
         }
+        if staged {
+            for index in order {
+                var rest = active[index].subtracting(head)
+                while let first = rest.min() {
+                    let group = profiler.runGroup(of: first, active: rest, images: datasets[index].count)
+                    pendingProfiling.append((index, group))
+                    rest.subtract(group)
+                    rest.remove(first)
+                }
+            }
+        }
         return (profilingCost, exhaustiveCost)
+    }
+
+    /// Starts the next background profiling run (from the window's starting model, as before the plan).
+    func startNextProfiling() throws {
+        guard profiling == nil, !pendingProfiling.isEmpty else { return }
+        let (index, group) = pendingProfiling.removeFirst()
+        guard let first = group.first else { return }
+        let configuration = settings.configurations[first]
+        let fraction = settings.profilingFraction(for: configuration, images: datasets[index].count)
+        let job = ProfilingJob(
+            id: "profile-\(names[index])",
+            stream: index,
+            group: group,
+            fraction: fraction,
+            job: try TrainingJob(
+                model: try runtime.copy(try initialServing[index].snapshot()),
+                dataset: datasets[index],
+                plan: settings.trainingPlan(
+                    configuration,
+                    epochs: settings.profileEpochs,
+                    fraction: fraction,
+                    seed: seed
+                )
+            ),
+            slowdown: settings.slowdown
+        )
+        profiling = job
+        executor.add(job, share: 0)
+    }
+
+    /// A finished background profiling run: its configurations join the stream's options, and its best
+    /// model serves if it validates above the serving one.
+    func completeProfiling(_ job: ProfilingJob, at now: Double, progress: (String) -> Void) throws {
+        let index = job.stream
+        if let accounting = executor.accounting(of: job.id) { retiredAccounting[index].append(accounting) }
+        executor.remove(id: job.id)
+        profiling = nil
+        backgroundProfilingCost += job.deviceTime
+        if let failure = job.failure {
+            progress("  \(names[index]): background profiling failed (\(failure)); its configurations are not offered")
+            return
+        }
+        let accuracy = try job.job.finish()
+        let profiler = MicroProfiler(settings: settings, predictors: [predictor], copy: { try self.runtime.copy($0) })
+        let estimates = try profiler.estimates(
+            group: job.group,
+            model: job.job.model,
+            dataset: datasets[index],
+            fraction: job.fraction,
+            observed: job.observed,
+            stepSeconds: job.stepSeconds,
+            seconds: job.seconds,
+            startAccuracy: records[index].startAccuracy,
+            seed: seed
+        )
+        for (option, estimate) in estimates {
+            profiles[index][option] = Profile(
+                predictedAccuracy: estimate.predictedAccuracy.first ?? records[index].startAccuracy,
+                predictedCost: estimate.predictedCost
+            )
+            backgroundExhaustiveCost += estimate.predictedCost
+            lateOptions[index].insert(option)
+        }
+        progress(
+            "  t=\(Int(now))s \(names[index]): profiled \(job.group.map { settings.configurations[$0].name }.joined(separator: ",")) "
+                + "in the background (\(format2(job.deviceTime)) device-s)"
+        )
+        if settings.servesProfiledModels, let accuracy, accuracy > current[index] {
+            profiledModels[index] = (job.job.model, accuracy)
+            swapInProfiledModel(index, at: now, progress: progress)
+        }
     }
 
     /// What the scheduler may know now: predictions, finished jobs' outcomes, running jobs' progress.
@@ -329,10 +433,14 @@ final class WindowRun {
                     )
                 )
             }
+            // One job per layer group; a stream whose job finished may still take a configuration profiled
+            // in the background after its job started.
+            let offered = configurations.indices.filter { option in
+                !startedLayers[index].contains(configurations[option].layers)
+                    && (!finished[index] || lateOptions[index].contains(option))
+            }
             let options =
-                finished[index]
-                ? []
-                : configurations.indices.compactMap { option in
+                offered.compactMap { option in
                     profiles[index][option].map {
                         PlanningOption(
                             name: configurations[option].name,
@@ -365,10 +473,11 @@ final class WindowRun {
         // Streams without a retraining job (none planned now, none running) can refine their serving model.
         let refining = (0..<count).filter { index in
             settings.refinesWithIdleCapacity && scheduler.usesProfiles && !refinementStopped.contains(index)
-                && retraining[index] == nil && (plan.streams[index].option == nil || finished[index])
+                && retraining[index] == nil && plan.streams[index].option == nil
         }
+        try startNextProfiling()
         var inferenceShares = plan.streams.map(\.inference)
-        if !refining.isEmpty {
+        if !refining.isEmpty || profiling != nil {
             // Inference keeps headroom (1.5 times its full-rate share); what a plan gives it beyond that
             // (φ is flat there) and what it leaves unallocated goes to refinement.
             let headroom = min(1, 1.5 * scaling.saturationShare)
@@ -382,6 +491,12 @@ final class WindowRun {
             inferenceShares = inferenceShares.map { $0 + spare / Double(max(1, count)) }
             spare = 0
         }
+        // Background profiling comes first: its configurations may beat anything refinement can give.
+        if let job = profiling {
+            let share = min(1, spare)
+            executor.setShare(share, for: job.id)
+            spare -= share
+        }
         for index in 0..<count {
             let decision = plan.streams[index]
             let share = min(1, inferenceShares[index])
@@ -394,7 +509,7 @@ final class WindowRun {
             }
             if let job = retraining[index] {
                 executor.setShare(decision.option == nil ? 0 : decision.training, for: job.id)
-            } else if !finished[index], let choice = decision.option, decision.training > 0 {
+            } else if let choice = decision.option, decision.training > 0 {
                 let name = problem.streams[index].options[choice].name
                 guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
                 let configuration = configurations[option]
@@ -419,6 +534,8 @@ final class WindowRun {
                     slowdown: settings.slowdown
                 )
                 retraining[index] = job
+                startedLayers[index].insert(configuration.layers)
+                servedEpoch[index] = nil
                 executor.add(job, share: decision.training)
                 records[index].configuration = configuration.name
                 records[index].predictedEndAccuracy =
@@ -543,10 +660,15 @@ final class WindowRun {
             freed.append((index, executor.share(of: job.id) ?? 0))
             try complete(job, index: index, at: now, progress: progress)
         }
+        var revealed = false
+        if let job = profiling, !job.hasWork(at: now) {
+            try completeProfiling(job, at: now, progress: progress)
+            revealed = true
+        }
         let checkpointDue = now >= nextCheckpoint - 1e-9
         if checkpointDue { nextCheckpoint += scheduler.replanInterval ?? .infinity }
-        if !freed.isEmpty || checkpointDue, now < settings.windowSeconds - 1e-9 {
-            if settings.policy == .paper || checkpointDue {
+        if !freed.isEmpty || checkpointDue || revealed, now < settings.windowSeconds - 1e-9 {
+            if settings.policy == .paper || checkpointDue || revealed {
                 let replanProblem = problem(at: now)
                 try apply(scheduler.plan(replanProblem), problem: replanProblem, at: now)
             } else {
@@ -566,7 +688,11 @@ final class WindowRun {
                     refinement[index].map {
                         " refine \(format2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * Double($0.job.plan.epochs)))"
                     } ?? ""
-                return "\(names[index]) inf \(format2(share))\(training)\(refining)"
+                let profilingNow =
+                    profiling.flatMap {
+                        $0.stream == index ? " profile \(format2(executor.share(of: $0.id) ?? 0))" : nil
+                    } ?? ""
+                return "\(names[index]) inf \(format2(share))\(training)\(refining)\(profilingNow)"
             }
             progress("  t=\(Int(now))s " + status.joined(separator: " | "))
         }
@@ -706,6 +832,9 @@ final class WindowRun {
             var accountings = retiredAccounting[index]
             if let accounting = executor.accounting(of: inference[index].id) { accountings.append(accounting) }
             if let job = refinement[index], let accounting = executor.accounting(of: job.id) {
+                accountings.append(accounting)
+            }
+            if let job = profiling, job.stream == index, let accounting = executor.accounting(of: job.id) {
                 accountings.append(accounting)
             }
             // Achieved vs allocated share over the window (device-seconds over the window's length).

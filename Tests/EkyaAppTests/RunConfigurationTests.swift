@@ -13,7 +13,8 @@ import Testing
              "crops_per_second": 12, "seed": 9, "optimizer": "adam", "learning_rate": 0.002,
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
              "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper",
-             "refine_with_idle_capacity": false, "serve_improved_epochs": false}
+             "refine_with_idle_capacity": false, "serve_improved_epochs": false,
+             "profile_in_background": false}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -22,7 +23,7 @@ import Testing
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
         #expect(settings.configurations.count == 18 && !settings.refinesWithIdleCapacity)
-        #expect(!settings.servesImprovedEpochs)
+        #expect(!settings.servesImprovedEpochs && !settings.profilesInBackground)
         #expect(!settings.servesProfiledModels && configuration.predictor == "ekya-optimus")
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesProfiledModels

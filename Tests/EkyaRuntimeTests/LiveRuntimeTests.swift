@@ -57,6 +57,7 @@ import Testing
         // Given a drifting stream whose starting model is far off (class shift) and a stable one
         let pool = try FashionMNIST.load(.train)
         var settings = Self.settings(windows: 1)
+        settings.profilesInBackground = false
         var lines: [String] = []
         let served = try LiveRuntime(settings: settings, pool: pool)
             .run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
@@ -158,6 +159,31 @@ import Testing
         }
         // and Ekya's behaviour (a swap only when the job finishes) stays available.
         #expect(atEnd.windows.allSatisfy { $0.streams.allSatisfy(\.epochSwapTimes.isEmpty) })
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func theOtherLayerGroupsProfileInTheBackgroundAndJoinTheOptionsAfterThePlan() throws {
+        // Given two real streams, a head-only and an all-layer configuration, and a 60 s window
+        let pool = try FashionMNIST.load(.train)
+        var settings = Self.settings(windows: 1)
+        settings.windowSeconds = 60
+        var lines: [String] = []
+        let staged = try LiveRuntime(settings: settings, pool: pool)
+            .run(scheduler: ThiefScheduler(), progress: { lines.append($0) })
+        settings.profilesInBackground = false
+        let upFront = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        let window = try #require(staged.windows.first)
+        let before = try #require(upFront.windows.first)
+        // Then the plan comes sooner (only the head's runs precede it),
+        #expect(window.delay < before.delay)
+        // the all-layer run of every stream profiles after the plan, under a share like any job,
+        let background = lines.filter { $0.contains("profiled all-3 in the background") }
+        #expect(background.count == 2, "\(lines.joined(separator: "\n"))")
+        #expect(window.streams.allSatisfy { $0.shareError < 0.05 })
+        // its cost is charged, and every configuration was profiled in the end.
+        #expect(window.profilingCost > window.delay)
+        #expect(window.profiledConfigurations == before.profiledConfigurations)
+        #expect(!lines.contains { $0.contains("background profiling failed") })
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))

@@ -83,6 +83,16 @@ struct LiveOptions: ParsableArguments {
     )
     var serveImprovedEpochs = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Micro-profile only the head-only configurations before the plan and the other layer groups in \
+            the background with the capacity the plan leaves idle; their configurations join the next \
+            re-plan (Ekya profiles every configuration before planning).
+            """
+    )
+    var profileInBackground = true
+
     @Option(
         help: """
             Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
@@ -147,6 +157,7 @@ struct LiveOptions: ParsableArguments {
             servesProfiledModels: serveProfiledModels,
             refinesWithIdleCapacity: refineWithIdleCapacity,
             servesImprovedEpochs: serveImprovedEpochs,
+            profilesInBackground: profileInBackground,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

@@ -20,6 +20,7 @@ struct RunCommand: ParsableCommand {
                "serve_profiled_models": true,   serve the best profiled model until retraining finishes
                "refine_with_idle_capacity": true,   train serving models further with capacity plans leave idle
                "serve_improved_epochs": true,   serve a retraining job's best epoch so far before it finishes
+               "profile_in_background": true,   profile the head before the plan, other layers in the background
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
@@ -70,6 +71,7 @@ struct RunConfiguration: Decodable, Equatable {
     var serveProfiledModels: Bool?
     var refineWithIdleCapacity: Bool?
     var serveImprovedEpochs: Bool?
+    var profileInBackground: Bool?
     var predictor: String?
     var grid: String?
 
@@ -86,6 +88,7 @@ struct RunConfiguration: Decodable, Equatable {
         case serveProfiledModels = "serve_profiled_models"
         case refineWithIdleCapacity = "refine_with_idle_capacity"
         case serveImprovedEpochs = "serve_improved_epochs"
+        case profileInBackground = "profile_in_background"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -190,6 +193,7 @@ struct RunConfiguration: Decodable, Equatable {
             servesProfiledModels: serveProfiledModels ?? true,
             refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
             servesImprovedEpochs: serveImprovedEpochs ?? true,
+            profilesInBackground: profileInBackground ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
