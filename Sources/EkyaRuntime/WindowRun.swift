@@ -641,6 +641,8 @@ final class WindowRun {
         progress: (String) -> Void
     ) {
         inference[index].swap(to: model)
+        // Whatever served from a running job's epochs is replaced now (an epoch swap records itself after this).
+        servedEpoch[index] = nil
         progress(
             "  t=\(Int(now))s \(names[index]): swapped in \(what) "
                 + "(validation \(percent(before)) → \(percent(accuracy)))"
