@@ -587,18 +587,14 @@ final class WindowRun {
         guard settings.servesImprovedEpochs, scheduler.usesProfiles else { return }
         for index in 0..<count {
             guard let job = retraining[index], job.failure == nil, job.hasWork(at: now),
-                let accuracy = job.job.bestValidationAccuracy, accuracy > current[index],
-                let snapshot = job.job.bestSnapshot
+                let accuracy = try serveBestEpoch(
+                    of: job.job,
+                    index,
+                    what: "\(job.configuration.name)'s best epoch so far",
+                    at: now,
+                    progress: progress
+                )
             else { continue }
-            serve(
-                try runtime.copy(snapshot),
-                index,
-                what: "\(job.configuration.name)'s best epoch so far",
-                from: current[index],
-                to: accuracy,
-                at: now,
-                progress: progress
-            )
             records[index].epochSwapTimes.append(now)
             servedEpoch[index] = (now, accuracy)
         }
@@ -614,20 +610,33 @@ final class WindowRun {
                 progress("  \(names[index]): refinement failed (\(failure)); inference keeps the old model")
                 continue
             }
-            guard let accuracy = job.job.bestValidationAccuracy, accuracy > current[index],
-                let snapshot = job.job.bestSnapshot
-            else { continue }
-            serve(
-                try runtime.copy(snapshot),
-                index,
-                what: "a refined model",
-                from: current[index],
-                to: accuracy,
-                at: now,
-                progress: progress
-            )
-            records[index].refinedSwapTimes.append(now)
+            if try serveBestEpoch(of: job.job, index, what: "a refined model", at: now, progress: progress) != nil {
+                records[index].refinedSwapTimes.append(now)
+            }
         }
+    }
+
+    /// Serves a copy of `job`'s best epoch so far for stream `index` if it validated above the serving model;
+    /// returns its validation accuracy, or nil when nothing was swapped.
+    func serveBestEpoch(
+        of job: TrainingJob,
+        _ index: Int,
+        what: String,
+        at now: Double,
+        progress: (String) -> Void
+    ) throws -> Double? {
+        guard let accuracy = job.bestValidationAccuracy, accuracy > current[index], let snapshot = job.bestSnapshot
+        else { return nil }
+        serve(
+            try runtime.copy(snapshot),
+            index,
+            what: what,
+            from: current[index],
+            to: accuracy,
+            at: now,
+            progress: progress
+        )
+        return accuracy
     }
 
     /// Serves `model` for stream `index` from `now` (inference does not pause) and logs the validated swap.

@@ -45,6 +45,14 @@ import Testing
             "{\"streams\": [\"stable\"], \"serve_profiled_models\": \"yes\"}",
             "field 'serve_profiled_models' must be a Bool"
         ),
+        (
+            "{\"streams\": [\"stable\"], \"serve_improved_epochs\": \"yes\"}",
+            "field 'serve_improved_epochs' must be a Bool"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"profile_in_background\": 1}",
+            "field 'profile_in_background' must be a Bool"
+        ),
         ("{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}", "unknown predictor 'crystal-ball'"),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),
         ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
