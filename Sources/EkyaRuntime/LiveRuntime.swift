@@ -21,6 +21,9 @@ public struct LiveStreamRecord: Sendable {
     public var predictedCost: Double?
     public var realisedCost: Double?
     public var swapTime: Double?
+    /// Validation accuracy of the model the retraining job started from (the serving model then, or the
+    /// window's starting model; see ``RuntimeSettings/retrainsServingModel``).
+    public var retrainedFromAccuracy: Double?
     /// When the best micro-profiled model was swapped in (the end of profiling), if it validated better.
     public var profileSwapTime: Double?
     /// Validation accuracy of that profiled model (the bar a retrained model then has to beat).

@@ -106,6 +106,11 @@ public struct RuntimeSettings: Sendable {
     /// other layer groups profile in the background with the capacity the plan leaves idle, and their
     /// configurations join the options at the next re-plan (Ekya profiles everything before planning).
     public var profilesInBackground: Bool
+    /// A retraining job starts from the model serving the stream when it starts (a profiled, refined or
+    /// retrained model of this window, or the window's starting model), as continuous learning retrains
+    /// the current model; false starts it from the window's starting model, which the micro-profiler's
+    /// predictions are about (what Ekya does, since it serves nothing else before a job finishes).
+    public var retrainsServingModel: Bool
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -135,6 +140,7 @@ public struct RuntimeSettings: Sendable {
         refinesWithIdleCapacity: Bool = true,
         servesImprovedEpochs: Bool = true,
         profilesInBackground: Bool = true,
+        retrainsServingModel: Bool = true,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -160,6 +166,7 @@ public struct RuntimeSettings: Sendable {
         self.refinesWithIdleCapacity = refinesWithIdleCapacity
         self.servesImprovedEpochs = servesImprovedEpochs
         self.profilesInBackground = profilesInBackground
+        self.retrainsServingModel = retrainsServingModel
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

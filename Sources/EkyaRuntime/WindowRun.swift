@@ -195,8 +195,9 @@ final class WindowRun {
             records[index].initialTrainingShare = initialPlan.streams[index].training
         }
         let planned = initialPlan.streams.enumerated().map { index, plan in
-            plan.option.map { "\(names[index]):\(initialProblem.streams[index].options[$0].name)" }
-                ?? "\(names[index]):-"
+            plan.option.map {
+                "\(names[index]):\(initialProblem.streams[index].options[$0].name)@\(format2(plan.training))"
+            } ?? "\(names[index]):-"
         }
         progress(
             "window \(window) [\(scheduler.name)] t=\(Int(delay))s plan: \(planned.joined(separator: " ")) "
@@ -513,9 +514,10 @@ final class WindowRun {
                 let name = problem.streams[index].options[choice].name
                 guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
                 let configuration = configurations[option]
-                // From the window's starting model, which the micro-profiler's predictions are about (not
-                // from a profiled model serving since).
-                let model = try runtime.copy(try initialServing[index].snapshot())
+                // From the serving model (continuous learning retrains the current model), or from the window's
+                // starting model, which the micro-profiler's predictions are about.
+                let start = settings.retrainsServingModel ? serving[index] : initialServing[index]
+                let model = try runtime.copy(try start.snapshot())
                 let job = RetrainingJob(
                     id: "train-\(names[index])",
                     stream: index,
@@ -538,6 +540,8 @@ final class WindowRun {
                 servedEpoch[index] = nil
                 executor.add(job, share: decision.training)
                 records[index].configuration = configuration.name
+                records[index].retrainedFromAccuracy =
+                    settings.retrainsServingModel ? current[index] : records[index].startAccuracy
                 records[index].predictedEndAccuracy =
                     scheduler.usesProfiles ? profiles[index][option]?.predictedAccuracy : nil
                 records[index].predictedCost = scheduler.usesProfiles ? profiles[index][option]?.predictedCost : nil

@@ -14,7 +14,7 @@ import Testing
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
              "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper",
              "refine_with_idle_capacity": false, "serve_improved_epochs": false,
-             "profile_in_background": false}
+             "profile_in_background": false, "retrain_serving_model": false}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -23,13 +23,16 @@ import Testing
         #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
         #expect(settings.configurations.count == 18 && !settings.refinesWithIdleCapacity)
-        #expect(!settings.servesImprovedEpochs && !settings.profilesInBackground)
+        #expect(!settings.servesImprovedEpochs && !settings.profilesInBackground && !settings.retrainsServingModel)
         #expect(!settings.servesProfiledModels && configuration.predictor == "ekya-optimus")
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesProfiledModels
         )
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().servesImprovedEpochs
+        )
+        #expect(
+            try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().retrainsServingModel
         )
         #expect(settings.teacher == .model && configuration.teacherCache == "/tmp/teachers")
         #expect(configuration.schedulers == ["thief", "uniform:all-4:50"])
@@ -52,6 +55,10 @@ import Testing
         (
             "{\"streams\": [\"stable\"], \"profile_in_background\": 1}",
             "field 'profile_in_background' must be a Bool"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"retrain_serving_model\": \"no\"}",
+            "field 'retrain_serving_model' must be a Bool"
         ),
         ("{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}", "unknown predictor 'crystal-ball'"),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),

@@ -162,6 +162,29 @@ import Testing
     }
 
     @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
+    func aRetrainingJobStartsFromTheServingModelOrOnRequestFromTheWindowsFirst() throws {
+        // Given a class-shift stream whose profiled model serves before the plan, and one head configuration
+        let pool = try FashionMNIST.load(.train)
+        var settings = Self.settings(windows: 1)
+        settings.scenarios = [.classShift]
+        settings.configurations = [RetrainingConfiguration(name: "head-3", epochs: 3, layers: .headOnly)]
+        settings.refinesWithIdleCapacity = false
+        let fromServing = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        settings.retrainsServingModel = false
+        let fromStart = try LiveRuntime(settings: settings, pool: pool).run(scheduler: ThiefScheduler())
+        let served = try #require(fromServing.windows.first?.streams.first)
+        let started = try #require(fromStart.windows.first?.streams.first)
+        // Then by default the job starts from the profiled model that serves when it starts,
+        #expect(served.configuration == "head-3")
+        let profiled = try #require(served.profiledAccuracy)
+        #expect(profiled > served.startAccuracy)
+        #expect(served.retrainedFromAccuracy == profiled)
+        // and on request (Ekya's behaviour) from the window's starting model.
+        #expect(started.configuration == "head-3")
+        #expect(started.retrainedFromAccuracy == started.startAccuracy)
+    }
+
+    @Test(.enabled(if: hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func theOtherLayerGroupsProfileInTheBackgroundAndJoinTheOptionsAfterThePlan() throws {
         // Given two real streams, a head-only and an all-layer configuration, and a 60 s window
         let pool = try FashionMNIST.load(.train)

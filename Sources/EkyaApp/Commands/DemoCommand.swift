@@ -93,6 +93,15 @@ struct LiveOptions: ParsableArguments {
     )
     var profileInBackground = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: """
+            Start a retraining job from the model serving the stream then (a profiled or refined model of the \
+            window, if one serves), not from the window's starting model (Ekya's).
+            """
+    )
+    var retrainServingModel = true
+
     @Option(
         help: """
             Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
@@ -158,6 +167,7 @@ struct LiveOptions: ParsableArguments {
             refinesWithIdleCapacity: refineWithIdleCapacity,
             servesImprovedEpochs: serveImprovedEpochs,
             profilesInBackground: profileInBackground,
+            retrainsServingModel: retrainServingModel,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

@@ -21,6 +21,7 @@ struct RunCommand: ParsableCommand {
                "refine_with_idle_capacity": true,   train serving models further with capacity plans leave idle
                "serve_improved_epochs": true,   serve a retraining job's best epoch so far before it finishes
                "profile_in_background": true,   profile the head before the plan, other layers in the background
+               "retrain_serving_model": true,   a retraining job starts from the serving model, not the window's first
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
@@ -72,6 +73,7 @@ struct RunConfiguration: Decodable, Equatable {
     var refineWithIdleCapacity: Bool?
     var serveImprovedEpochs: Bool?
     var profileInBackground: Bool?
+    var retrainServingModel: Bool?
     var predictor: String?
     var grid: String?
 
@@ -89,6 +91,7 @@ struct RunConfiguration: Decodable, Equatable {
         case refineWithIdleCapacity = "refine_with_idle_capacity"
         case serveImprovedEpochs = "serve_improved_epochs"
         case profileInBackground = "profile_in_background"
+        case retrainServingModel = "retrain_serving_model"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -194,6 +197,7 @@ struct RunConfiguration: Decodable, Equatable {
             refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
             servesImprovedEpochs: serveImprovedEpochs ?? true,
             profilesInBackground: profileInBackground ?? true,
+            retrainsServingModel: retrainServingModel ?? true,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
