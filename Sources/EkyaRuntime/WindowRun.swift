@@ -149,7 +149,7 @@ final class WindowRun {
                 resolution: nil
             )
         }
-        let backlog = Int((settings.cropsPerSecond * settings.testFraction * settings.tick).rounded(.up)) + 1
+        let backlog = InferenceJob.backlog(cropsPerSecond: settings.cropsPerSecond, tick: settings.tick)
         for job in inference { job.maximumBacklog = backlog }
         let fair = min(devices / Double(count), 1)
         for job in inference { executor.add(job, share: fair) }
