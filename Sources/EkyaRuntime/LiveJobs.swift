@@ -70,8 +70,9 @@ final class InferenceJob: ExecutorJob {
     /// Frames that may queue before older ones are dropped (about one scheduling tick's worth).
     var maximumBacklog = 4
 
-    /// The backlog for a stream of `cropsPerSecond` crops under an executor of `tick` seconds: a frame may
-    /// wait about one tick. Which crops are inference frames is drawn at random, so one tick can bring all of
+    /// The backlog for a stream of `cropsPerSecond` crops under an executor of `tick` seconds.
+    ///
+    /// A frame may wait about one tick. Which crops are inference frames is drawn at random, so one tick can bring all of
     /// its crops, not only their average inference fraction; a backlog of a whole tick's crops means that a
     /// job that keeps up with its frame rate never drops a frame to an arrival burst (sized by the average,
     /// 2–3 % of the frames were dropped at any share, which the window model does not predict).
