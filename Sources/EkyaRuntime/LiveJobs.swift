@@ -72,8 +72,8 @@ final class InferenceJob: ExecutorJob {
 
     /// The backlog for a stream of `cropsPerSecond` crops under an executor of `tick` seconds.
     ///
-    /// A frame may wait about one tick. Which crops are inference frames is drawn at random, so one tick can bring all of
-    /// its crops, not only their average inference fraction; a backlog of a whole tick's crops means that a
+    /// A frame may wait about one tick. Which crops are inference frames is drawn at random, so one tick
+    /// can bring all of its crops, not only their average inference fraction; with a whole tick's crops, a
     /// job that keeps up with its frame rate never drops a frame to an arrival burst (sized by the average,
     /// 2–3 % of the frames were dropped at any share, which the window model does not predict).
     static func backlog(cropsPerSecond: Double, tick: Double) -> Int {
