@@ -476,9 +476,17 @@ final class WindowRun {
             settings.refinesWithIdleCapacity && scheduler.usesProfiles && !refinementStopped.contains(index)
                 && retraining[index] == nil && plan.streams[index].option == nil
         }
+        // A running job the plan gives no share (its best epoch already serves above the job's prediction, so the
+        // scheduler sees no gain left) trains on with idle capacity, like refinement, instead of stalling: while
+        // it runs, its stream cannot refine.
+        let continuing = (0..<count).filter { index in
+            settings.refinesWithIdleCapacity && retraining[index] != nil
+                && (plan.streams[index].option == nil || plan.streams[index].training <= 0)
+        }
+        let idleSharers = refining.count + continuing.count
         try startNextProfiling()
         var inferenceShares = plan.streams.map(\.inference)
-        if !refining.isEmpty || profiling != nil {
+        if idleSharers > 0 || profiling != nil {
             // Inference keeps headroom (1.5 times its full-rate share); what a plan gives it beyond that
             // (φ is flat there) and what it leaves unallocated goes to refinement.
             let headroom = min(1, 1.5 * scaling.saturationShare)
@@ -504,12 +512,15 @@ final class WindowRun {
             executor.setShare(share, for: inference[index].id)
             shareLog[index].append((time, share))
             if refining.contains(index) {
-                try refine(index, share: min(1, spare / Double(refining.count)))
+                try refine(index, share: min(1, spare / Double(idleSharers)))
             } else {
                 stopRefining(index)
             }
             if let job = retraining[index] {
-                executor.setShare(decision.option == nil ? 0 : decision.training, for: job.id)
+                let share =
+                    continuing.contains(index)
+                    ? min(1, spare / Double(idleSharers)) : decision.option == nil ? 0 : decision.training
+                executor.setShare(share, for: job.id)
             } else if let choice = decision.option, decision.training > 0 {
                 let name = problem.streams[index].options[choice].name
                 guard let option = configurations.firstIndex(where: { $0.name == name }) else { continue }
