@@ -111,6 +111,12 @@ public struct RuntimeSettings: Sendable {
     /// the current model; false starts it from the window's starting model, which the micro-profiler's
     /// predictions are about (what Ekya does, since it serves nothing else before a job finishes).
     public var retrainsServingModel: Bool
+    /// Inference headroom: a stream at full frame rate keeps this multiple of its full-rate share.
+    ///
+    /// It comes from idle capacity first, else from the retraining jobs' shares (at most half of them): a
+    /// stream held at exactly its full-rate share drops frames whenever a step runs long, as when training
+    /// runs beside it. 1 keeps the plan's shares.
+    public var fullRateHeadroom: Double
     public var policy: ReallocationPolicy
     public var quantum: Double
     public var tick: Double
@@ -141,6 +147,7 @@ public struct RuntimeSettings: Sendable {
         servesImprovedEpochs: Bool = true,
         profilesInBackground: Bool = true,
         retrainsServingModel: Bool = true,
+        fullRateHeadroom: Double = 1.5,
         policy: ReallocationPolicy = .paper,
         quantum: Double = 0.05,
         tick: Double = 0.25,
@@ -167,6 +174,7 @@ public struct RuntimeSettings: Sendable {
         self.servesImprovedEpochs = servesImprovedEpochs
         self.profilesInBackground = profilesInBackground
         self.retrainsServingModel = retrainsServingModel
+        self.fullRateHeadroom = fullRateHeadroom
         self.policy = policy
         self.quantum = quantum
         self.tick = tick

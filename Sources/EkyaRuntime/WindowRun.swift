@@ -487,9 +487,9 @@ final class WindowRun {
         try startNextProfiling()
         var inferenceShares = plan.streams.map(\.inference)
         if idleSharers > 0 || profiling != nil {
-            // Inference keeps headroom (1.5 times its full-rate share); what a plan gives it beyond that
-            // (φ is flat there) and what it leaves unallocated goes to refinement.
-            let headroom = min(1, 1.5 * scaling.saturationShare)
+            // Inference keeps headroom (`fullRateHeadroom` times its full-rate share); what a plan gives it beyond
+            // that (φ is flat there) and what it leaves unallocated goes to refinement.
+            let headroom = min(1, settings.fullRateHeadroom * scaling.saturationShare)
             spare += inferenceShares.map { max(0, $0 - headroom) }.reduce(0, +)
             inferenceShares = inferenceShares.map { min($0, headroom) }
             let extra = inferenceShares.map { max(0, headroom - $0) }
@@ -500,6 +500,16 @@ final class WindowRun {
             inferenceShares = inferenceShares.map { $0 + spare / Double(max(1, count)) }
             spare = 0
         }
+        // A stream the plan serves at its full frame rate keeps some headroom even when the plan gives every
+        // other share to retraining: per-frame compute rises while training runs beside it.
+        let guaranteed = Self.guaranteeingHeadroom(
+            inference: inferenceShares,
+            training: plan.streams.reduce(0) { $0 + ($1.option == nil ? 0 : $1.training) },
+            fullRate: scaling.saturationShare,
+            headroom: settings.fullRateHeadroom
+        )
+        inferenceShares = guaranteed.inference
+        let trainingScale = guaranteed.trainingScale
         // Background profiling comes first: its configurations may beat anything refinement can give.
         if let job = profiling {
             let share = min(1, spare)
@@ -519,7 +529,8 @@ final class WindowRun {
             if let job = retraining[index] {
                 let share =
                     continuing.contains(index)
-                    ? min(1, spare / Double(idleSharers)) : decision.option == nil ? 0 : decision.training
+                    ? min(1, spare / Double(idleSharers))
+                    : decision.option == nil ? 0 : decision.training * trainingScale
                 executor.setShare(share, for: job.id)
             } else if let choice = decision.option, decision.training > 0 {
                 let name = problem.streams[index].options[choice].name
@@ -549,7 +560,7 @@ final class WindowRun {
                 retraining[index] = job
                 startedLayers[index].insert(configuration.layers)
                 servedEpoch[index] = nil
-                executor.add(job, share: decision.training)
+                executor.add(job, share: decision.training * trainingScale)
                 records[index].configuration = configuration.name
                 records[index].retrainedFromAccuracy =
                     settings.retrainsServingModel ? current[index] : records[index].startAccuracy
@@ -558,6 +569,25 @@ final class WindowRun {
                 records[index].predictedCost = scheduler.usesProfiles ? profiles[index][option]?.predictedCost : nil
             }
         }
+    }
+
+    /// Raises each inference share a plan set at full frame rate (at least `fullRate`) but below `headroom` ×
+    /// `fullRate` to that, taking the difference from the retraining jobs' shares (`training` in all), never
+    /// more than half of them; shares below `fullRate` (the plan traded frames for training) stay as they are.
+    ///
+    /// Returns the new inference shares and the factor every retraining job's planned share is scaled by.
+    static func guaranteeingHeadroom(
+        inference: [Double],
+        training: Double,
+        fullRate: Double,
+        headroom: Double
+    ) -> (inference: [Double], trainingScale: Double) {
+        let target = min(1, headroom * fullRate)
+        let short = inference.map { $0 >= fullRate * (1 - 1e-6) ? max(0, target - $0) : 0 }
+        let need = short.reduce(0, +)
+        guard need > 0, training > 0 else { return (inference, 1) }
+        let taken = min(need, training / 2)
+        return (zip(inference, short).map { $0 + $1 * taken / need }, (training - taken) / training)
     }
 
     /// Gives stream `index`'s refinement job `share`, starting it from the serving model if none runs.

@@ -14,7 +14,7 @@ import Testing
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
              "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper",
              "refine_with_idle_capacity": false, "serve_improved_epochs": false,
-             "profile_in_background": false, "retrain_serving_model": false}
+             "profile_in_background": false, "retrain_serving_model": false, "full_rate_headroom": 2}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -33,6 +33,11 @@ import Testing
         )
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().retrainsServingModel
+        )
+        #expect(settings.fullRateHeadroom == 2)
+        #expect(
+            try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().fullRateHeadroom
+                == 1.5
         )
         #expect(settings.teacher == .model && configuration.teacherCache == "/tmp/teachers")
         #expect(configuration.schedulers == ["thief", "uniform:all-4:50"])
@@ -59,6 +64,10 @@ import Testing
         (
             "{\"streams\": [\"stable\"], \"retrain_serving_model\": \"no\"}",
             "field 'retrain_serving_model' must be a Bool"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"full_rate_headroom\": 0.5}",
+            "field 'full_rate_headroom' must be in 1...4"
         ),
         ("{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}", "unknown predictor 'crystal-ball'"),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),

@@ -104,6 +104,14 @@ struct LiveOptions: ParsableArguments {
 
     @Option(
         help: """
+            Inference headroom: a stream at full frame rate keeps this multiple of its full-rate share, from \
+            idle capacity first, else from retraining (at most half of its shares); 1 keeps the plan's shares.
+            """
+    )
+    var fullRateHeadroom: Double = 1.5
+
+    @Option(
+        help: """
             Retraining configurations: small ({head, all} × {1, 4, 10} epochs: 6) or paper (× {25, 50, 100} % \
             of the labelled data: 18, the paper's dimensions).
             """
@@ -146,6 +154,9 @@ struct LiveOptions: ParsableArguments {
             throw ValidationError("--profile-fraction must be in (0, 1]")
         }
         guard pruneFraction >= 0, pruneFraction < 1 else { throw ValidationError("--prune-fraction must be in [0, 1)") }
+        guard fullRateHeadroom >= 1, fullRateHeadroom <= 4 else {
+            throw ValidationError("--full-rate-headroom must be in 1...4")
+        }
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
@@ -168,6 +179,7 @@ struct LiveOptions: ParsableArguments {
             servesImprovedEpochs: serveImprovedEpochs,
             profilesInBackground: profileInBackground,
             retrainsServingModel: retrainServingModel,
+            fullRateHeadroom: fullRateHeadroom,
             policy: try ReallocationPolicy(name: policy),
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,

@@ -22,6 +22,7 @@ struct RunCommand: ParsableCommand {
                "serve_improved_epochs": true,   serve a retraining job's best epoch so far before it finishes
                "profile_in_background": true,   profile the head before the plan, other layers in the background
                "retrain_serving_model": true,   a retraining job starts from the serving model, not the window's first
+               "full_rate_headroom": 1.5,    a stream at full frame rate keeps this multiple of its full-rate share
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
@@ -74,6 +75,7 @@ struct RunConfiguration: Decodable, Equatable {
     var serveImprovedEpochs: Bool?
     var profileInBackground: Bool?
     var retrainServingModel: Bool?
+    var fullRateHeadroom: Double?
     var predictor: String?
     var grid: String?
 
@@ -92,6 +94,7 @@ struct RunConfiguration: Decodable, Equatable {
         case serveImprovedEpochs = "serve_improved_epochs"
         case profileInBackground = "profile_in_background"
         case retrainServingModel = "retrain_serving_model"
+        case fullRateHeadroom = "full_rate_headroom"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -177,6 +180,9 @@ struct RunConfiguration: Decodable, Equatable {
         if let grid, RetrainingConfiguration.grid(named: grid) == nil {
             throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
         }
+        if let value = fullRateHeadroom, !(1...4).contains(value) {
+            throw AppError.invalidOption("\(file): field 'full_rate_headroom' must be in 1...4")
+        }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
         }
@@ -198,6 +204,7 @@ struct RunConfiguration: Decodable, Equatable {
             servesImprovedEpochs: serveImprovedEpochs ?? true,
             profilesInBackground: profileInBackground ?? true,
             retrainsServingModel: retrainServingModel ?? true,
+            fullRateHeadroom: fullRateHeadroom ?? 1.5,
             policy: try ReallocationPolicy(name: policy ?? "paper"),
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
