@@ -80,9 +80,11 @@ final class InferenceJob: ExecutorJob {
         Int((cropsPerSecond * tick).rounded(.up)) + 1
     }
 
-    /// Frames dropped so far (no result of their own; the previous one is shown).
-    var droppedFrames: Int {
-        served[0..<max(0, lastProcessed + 1)].filter { $0 == nil }.count
+    /// Frames that arrived by `time` without a result of their own (the previous one is shown for them):
+    /// dropped, or still waiting in the backlog.
+    func droppedFrames(at time: Double) -> Int {
+        let newest = newestArrived(at: time)
+        return newest < 0 ? 0 : served[0...newest].filter { $0 == nil }.count
     }
 
     func hasWork(at time: Double) -> Bool { newestArrived(at: time) > lastProcessed }

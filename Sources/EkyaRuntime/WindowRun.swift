@@ -480,7 +480,7 @@ final class WindowRun {
         // scheduler sees no gain left) trains on with idle capacity, like refinement, instead of stalling: while
         // it runs, its stream cannot refine.
         let continuing = (0..<count).filter { index in
-            settings.refinesWithIdleCapacity && retraining[index] != nil
+            settings.refinesWithIdleCapacity && scheduler.usesProfiles && retraining[index] != nil
                 && (plan.streams[index].option == nil || plan.streams[index].training <= 0)
         }
         let idleSharers = refining.count + continuing.count

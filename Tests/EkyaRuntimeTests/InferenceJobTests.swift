@@ -36,7 +36,8 @@ import Testing
         let executor = ShareExecutor(tick: 0.25)
         executor.add(job, share: share)
         try executor.run(until: 20.5)
-        return job.droppedFrames
+        // Every frame has arrived (the last at 19.95 s) and, for a job that keeps up, been classified.
+        return job.droppedFrames(at: 20.5)
     }
 
     @Test func aJobThatKeepsUpDropsNoFrameToAnArrivalBurstAndAStarvedOneDrops() throws {
