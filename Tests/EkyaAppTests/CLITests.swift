@@ -187,6 +187,7 @@ enum CLI {
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
         (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),
         (["demo", "--label-error-rate", "2"], "--label-error-rate must be in 0...1"),
+        (["demo", "--full-rate-headroom", "0.5"], "--full-rate-headroom must be in 1...4"),
         (["simulate", "--schedulers", "ekya+pool=2"], "pool needs a number in 0.0...1.0"),
     ])
     func badInputFailsClearly(arguments: [String], message: String) throws {
