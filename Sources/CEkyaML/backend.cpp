@@ -2,7 +2,7 @@
 //
 // Every model is a TorchScript module (torch::jit::Module): native models are assembled here with
 // Module::define, loaded models come from torch.jit.save. One representation serves training,
-// inference, checkpoints and TorchScript export. See docs/ml-backend-notes.md for the traps this
+// inference, checkpoints and TorchScript export. See "libtorch traps" in docs/ml-backend.md for the traps this
 // file works around (freezing in 1.13, optimizer state types, OpenBLAS threads).
 #include "CEkyaML.h"
 
@@ -303,7 +303,7 @@ struct ekml_model {
         }
     }
 
-    // Trap 5 of the notes: requires_grad off, gradients dropped, optimizer over trainable
+    // Freezing (docs/ml-backend.md, "libtorch traps"): requires_grad off, gradients dropped, optimizer over trainable
     // parameters only, and modules whose parameters are all frozen stay in eval mode.
     void apply_freezing() {
         refresh_parameters();

@@ -8,7 +8,7 @@ import Darwin
 ///
 /// Call it first thing in `main`, before any model is used. OpenMP (libgomp) and OpenBLAS read
 /// `OMP_WAIT_POLICY` and `OPENBLAS_NUM_THREADS` once when they load, so `setenv` later has no effect
-/// (docs/ml-backend-notes.md, traps 1–2). When a variable is missing this sets it and `execv`s the
+/// (docs/ml-backend.md, "libtorch traps"). When a variable is missing this sets it and `execv`s the
 /// same executable with the same arguments; variables the user set are kept. Without the re-exec,
 /// busy-waiting OpenMP threads make training several times slower when another job shares the cores.
 /// Returns normally when the environment is already right, or when re-execution fails (the process

@@ -2,30 +2,6 @@ import EkyaCore
 import EkyaData
 import EkyaML
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Measures the compute time of `body` in seconds (process CPU time, see ``processComputeSeconds()``).
-func measureSeconds<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-    let start = processComputeSeconds()
-    let value = try body()
-    return (value, max(0, processComputeSeconds() - start))
-}
-
-/// CPU seconds this process has used, all its threads together.
-///
-/// That is the compute a step really took, which — unlike wall time — does not grow when other processes
-/// load the machine. Every job runs on the executor's one
-/// thread (intra-op threads included), so the difference over a step is that step's compute.
-func processComputeSeconds() -> Double {
-    var time = timespec()
-    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time) == 0 else { return 0 }
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 /// A stream's inference job: classifies the newest arrived frame whenever it gets device time.
 ///
 /// Frames that arrive while the job is busy (or starved of share) are dropped and the last result is
@@ -37,8 +13,8 @@ final class InferenceJob: ExecutorJob {
     let frames: CropBatch
     /// Arrival time of each frame in seconds since the window started.
     let arrivals: [Double]
-    /// Device-seconds per measured second (how much slower the modelled device is than this CPU).
-    let slowdown: Double
+    /// Charges each step's compute in device-seconds.
+    let meter: ComputeMeter
     let resolution: Int?
     private(set) var served: [Int?]
     private(set) var lastProcessed = -1
@@ -46,12 +22,13 @@ final class InferenceJob: ExecutorJob {
     /// Frames classified so far.
     private(set) var processed = 0
 
-    init(id: String, model: TorchModel, frames: CropBatch, windowStart: Duration, slowdown: Double, resolution: Int?) {
+    init(id: String, model: TorchModel, frames: CropBatch, windowStart: Duration, meter: ComputeMeter, resolution: Int?)
+    {
         self.id = id
         self.model = model
         self.frames = frames
         self.arrivals = frames.timestamps.map { ($0 - windowStart).inSeconds }
-        self.slowdown = slowdown
+        self.meter = meter
         self.resolution = resolution
         self.served = [Int?](repeating: nil, count: frames.count)
     }
@@ -106,14 +83,14 @@ final class InferenceJob: ExecutorJob {
                 pixels: frames.crop(index)
             )
         else { throw MLError.invalidArgument("frame \(index) has the wrong size") }
-        let (predictions, seconds) = try measureSeconds {
+        let (predictions, seconds) = try meter.charge(ComputeWork(inferredImages: 1)) {
             try model.predict(batch, resolution: resolution, batchSize: 1)
         }
         served[index] = predictions.first?.classIndex
         lastProcessed = index
         processed += 1
-        deviceTime += seconds * slowdown
-        return seconds * slowdown
+        deviceTime += seconds
+        return seconds
     }
 
     /// Replaces the serving model; the next step uses it.
@@ -141,7 +118,7 @@ final class RetrainingJob: ExecutorJob {
     let option: Int
     let configuration: RetrainingConfiguration
     let job: TrainingJob
-    let slowdown: Double
+    let meter: ComputeMeter
     private(set) var deviceTime = 0.0
     /// Why the job failed (NaN loss, libtorch error); inference keeps the old model.
     private(set) var failure: String?
@@ -152,14 +129,14 @@ final class RetrainingJob: ExecutorJob {
         option: Int,
         configuration: RetrainingConfiguration,
         job: TrainingJob,
-        slowdown: Double
+        meter: ComputeMeter
     ) {
         self.id = id
         self.stream = stream
         self.option = option
         self.configuration = configuration
         self.job = job
-        self.slowdown = slowdown
+        self.meter = meter
     }
 
     func hasWork(at time: Double) -> Bool { failure == nil && !job.isFinished }
@@ -167,9 +144,9 @@ final class RetrainingJob: ExecutorJob {
     func step(at time: Double) throws -> Double {
         do {
             // Compute time of the step, including the validation that ends an epoch.
-            let (_, seconds) = try measureSeconds { try job.train(steps: 1) }
-            deviceTime += seconds * slowdown
-            return seconds * slowdown
+            let (_, seconds) = try meter.charge({ try job.train(steps: 1) }, work: { .training($0, of: job) })
+            deviceTime += seconds
+            return seconds
         } catch {
             // A failed retraining job must not take inference down with it.
             failure = String(describing: error)
@@ -191,30 +168,29 @@ final class ProfilingJob: ExecutorJob {
     /// The fraction of the labelled data it trains on.
     let fraction: Double
     let job: TrainingJob
-    let slowdown: Double
+    let meter: ComputeMeter
     private(set) var observed: [(epochs: Double, accuracy: Double)] = []
-    /// Compute seconds of each step that did not end an epoch (those also validate).
+    /// Device-seconds of each step that did not end an epoch (those also validate).
     private(set) var stepSeconds: [Double] = []
-    /// Compute seconds of the whole run so far, validation included.
-    private(set) var seconds = 0.0
+    /// Device-seconds of the whole run so far, validation included.
     private(set) var deviceTime = 0.0
     /// Why the run failed (NaN loss, libtorch error); its configurations are not offered this window.
     private(set) var failure: String?
 
-    init(id: String, stream: Int, group: [Int], fraction: Double, job: TrainingJob, slowdown: Double) {
+    init(id: String, stream: Int, group: [Int], fraction: Double, job: TrainingJob, meter: ComputeMeter) {
         self.id = id
         self.stream = stream
         self.group = group
         self.fraction = fraction
         self.job = job
-        self.slowdown = slowdown
+        self.meter = meter
     }
 
     func hasWork(at time: Double) -> Bool { failure == nil && !job.isFinished }
 
     func step(at time: Double) throws -> Double {
         do {
-            let (reports, seconds) = try measureSeconds { try job.train(steps: 1) }
+            let (reports, seconds) = try meter.charge({ try job.train(steps: 1) }, work: { .training($0, of: job) })
             var validated = false
             for report in reports {
                 guard let accuracy = report.validationAccuracy else { continue }
@@ -222,9 +198,8 @@ final class ProfilingJob: ExecutorJob {
                 validated = true
             }
             if !validated { stepSeconds.append(seconds) }
-            self.seconds += seconds
-            deviceTime += seconds * slowdown
-            return seconds * slowdown
+            deviceTime += seconds
+            return seconds
         } catch {
             failure = String(describing: error)
             return 0

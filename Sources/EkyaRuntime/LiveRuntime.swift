@@ -166,17 +166,7 @@ public final class LiveRuntime {
         initialSnapshots = try windowData(0).map { window in
             try CropModels.train(on: window.train, settings: training).snapshot()
         }
-        let model = try copy(initialSnapshots[0])
-        let frames = windowData(0)[0].test
-        var samples: [Double] = []
-        for index in 0..<min(60, frames.count) {
-            guard let batch = ImageBatch(count: 1, channels: 1, height: 28, width: 28, pixels: frames.crop(index))
-            else { continue }
-            let (_, seconds) = try measureSeconds { try model.predict(batch, batchSize: 1) }
-            samples.append(seconds)
-        }
-        // The mean, not the median: occasional slow frames are what makes a stream fall behind.
-        frameCost = (samples.isEmpty ? 0.001 : samples.reduce(0, +) / Double(samples.count)) * settings.slowdown
+        frameCost = try settings.meter.frameCost(of: try copy(initialSnapshots[0]), on: windowData(0)[0].test)
     }
 
     /// The starting model of stream `index` (after ``prepare()``).

@@ -62,46 +62,36 @@ struct MicroProfiler {
                     seed: seed
                 )
             )
-            var observed: [(epochs: Double, accuracy: Double)] = []
-            var stepSeconds: [Double] = []
-            var failed = false
-            let wallStart = ContinuousClock.now
-            let (_, seconds) = measureSeconds {
-                do {
-                    while !job.isFinished {
-                        for report in try job.train(steps: 64) {
-                            stepSeconds.append(report.duration.inSeconds)
-                            if let accuracy = report.validationAccuracy {
-                                observed.append((Double(report.epoch + 1), accuracy))
-                            }
-                        }
-                    }
-                } catch {
-                    // A configuration whose profiling run fails (e.g. NaN loss) is not offered this window.
-                    failed = true
-                }
-            }
-            if failed {
-                cost += seconds * settings.slowdown
+            // The same run as a background profiling job, run to its end here.
+            let run = ProfilingJob(
+                id: "profile",
+                stream: 0,
+                group: group,
+                fraction: fraction,
+                job: job,
+                meter: settings.meter
+            )
+            while run.hasWork(at: 0) { _ = try run.step(at: 0) }
+
+            // A configuration whose profiling run fails (e.g. NaN loss) is not offered this window.
+            guard run.failure == nil else {
+                cost += run.deviceTime
                 continue
             }
             // Restore the run's best-validation epoch; it may serve before any full run finishes.
-            let (restored, restoreSeconds) = try measureSeconds { try job.finish() }
-            cost += (seconds + restoreSeconds) * settings.slowdown
+            let (restored, restoreCost) = try settings.meter.charge(.none) { try job.finish() }
+            cost += run.deviceTime + restoreCost
             if let accuracy = restored, accuracy > max(a0, bestModel?.accuracy ?? 0) {
                 bestModel = (model, accuracy)
             }
-            // Steps are timed on the wall clock; the run's compute (CPU) time over its wall time converts them.
-            let wall = ContinuousClock.now - wallStart
-            let computeRatio = wall.inSeconds > 0 ? min(4, seconds / wall.inSeconds) : 1
             for (member, estimate) in try self.estimates(
                 group: group,
                 model: model,
                 dataset: dataset,
                 fraction: fraction,
-                observed: observed,
-                stepSeconds: stepSeconds.map { $0 * computeRatio },
-                seconds: seconds,
+                observed: run.observed,
+                stepSeconds: run.stepSeconds,
+                deviceSeconds: run.deviceTime,
                 startAccuracy: a0,
                 seed: seed
             ) {
@@ -125,8 +115,8 @@ struct MicroProfiler {
         }
     }
 
-    /// Every group member's estimate from one profiling run: its per-epoch validation accuracies, the compute
-    /// seconds of its steps and of the whole run (validation included).
+    /// Every group member's estimate from one profiling run: its per-epoch validation accuracies, the
+    /// device-seconds of its steps and of the whole run (validation included).
     func estimates(
         group: [Int],
         model: TorchModel,
@@ -134,14 +124,14 @@ struct MicroProfiler {
         fraction: Double,
         observed: [(epochs: Double, accuracy: Double)],
         stepSeconds: [Double],
-        seconds: Double,
+        deviceSeconds seconds: Double,
         startAccuracy a0: Double,
         seed: UInt64
     ) throws -> [(Int, Estimate)] {
         let configurations = settings.configurations
         let epochs = settings.profileEpochs
         let sorted = stepSeconds.sorted()
-        let perStep = sorted.isEmpty ? 0.01 : sorted[sorted.count / 2]
+        let perStep = sorted.isEmpty ? 0.01 * settings.slowdown : sorted[sorted.count / 2]
         // Each epoch also validates; that costs what it cost while profiling.
         let validationSeconds = max(0, seconds - sorted.reduce(0, +)) / Double(max(1, epochs))
         return try group.map { member in
@@ -152,7 +142,7 @@ struct MicroProfiler {
                 plan: settings.trainingPlan(target, epochs: target.epochs, fraction: target.dataFraction, seed: seed)
             )
             let predictedCost =
-                (perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)) * settings.slowdown
+                perStep * Double(full.totalSteps) + validationSeconds * Double(target.epochs)
             // Work units: a profiling epoch covers `fraction` of the data, a target's epoch its data fraction.
             let scale = fraction / max(target.dataFraction, 1e-9)
             let worked = observed.map { (epochs: $0.epochs * scale, accuracy: $0.accuracy) }

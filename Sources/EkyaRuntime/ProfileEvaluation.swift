@@ -112,14 +112,17 @@ public struct ProfileEvaluation {
                     )
                 )
                 var curve: [Double] = []
-                let (_, seconds) = try measureSeconds {
-                    while !job.isFinished {
-                        curve += try job.train(steps: 256).compactMap(\.validationAccuracy)
-                    }
+                var actualCost = 0.0
+                while !job.isFinished {
+                    let (reports, cost) = try settings.meter.charge(
+                        { try job.train(steps: 256) },
+                        work: { .training($0, of: job) }
+                    )
+                    curve += reports.compactMap(\.validationAccuracy)
+                    actualCost += cost
                 }
                 let accuracy = try job.finish() ?? a0
                 let testAccuracy = try CropModels.accuracy(of: model, on: data.test)
-                let actualCost = seconds * settings.slowdown
                 exhaustiveCost += actualCost
                 rows.append(
                     Row(

@@ -187,7 +187,7 @@ public final class RuntimeSession {
             throw RuntimeSessionError.duplicateStream(spec.id)
         }
         let stream = try makeStream(spec)
-        if frameCost == 0 { frameCost = try measureFrameCost(model, frames: stream.window(0).test) }
+        if frameCost == 0 { frameCost = try settings.meter.frameCost(of: model, on: stream.window(0).test) }
         entries.append(
             Entry(
                 spec: spec,
@@ -212,17 +212,6 @@ public final class RuntimeSession {
             throw RuntimeSessionError.unknownStream(id)
         }
         entries[index].serving = model
-    }
-
-    func measureFrameCost(_ model: TorchModel, frames: CropBatch) throws -> Double {
-        var samples: [Double] = []
-        for index in 0..<min(60, frames.count) {
-            guard let batch = ImageBatch(count: 1, channels: 1, height: 28, width: 28, pixels: frames.crop(index))
-            else { continue }
-            let (_, seconds) = try measureSeconds { try model.predict(batch, batchSize: 1) }
-            samples.append(seconds)
-        }
-        return (samples.isEmpty ? 0.001 : samples.reduce(0, +) / Double(samples.count)) * settings.slowdown
     }
 
     /// Runs window `number` over the current streams.

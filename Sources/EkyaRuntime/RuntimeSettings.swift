@@ -74,6 +74,9 @@ public enum TeacherKind: String, Sendable, CaseIterable {
 
 /// Everything a live run needs to know.
 public struct RuntimeSettings: Sendable {
+    /// Charges compute to the modelled device, as ``compute`` and ``slowdown`` say.
+    var meter: ComputeMeter { ComputeMeter(accounting: compute, slowdown: slowdown) }
+
     public var scenarios: [ScenarioPreset]
     /// Retraining windows after the initial one (window 0 trains the starting models).
     public var windows: Int
@@ -85,6 +88,8 @@ public struct RuntimeSettings: Sendable {
     public var devices: Int
     /// Device-seconds per measured second of compute on this machine (the modelled device's slowness).
     public var slowdown: Double
+    /// How compute is charged: measured on this machine, or modelled per unit of work.
+    public var compute: ComputeAccounting = .measured
     public var clock: ClockMode
     public var configurations: [RetrainingConfiguration]
     /// Micro-profiling: epochs and data fraction (Ekya: 5 epochs on 10 %).

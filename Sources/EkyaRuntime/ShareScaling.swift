@@ -45,7 +45,7 @@ public enum ShareScaling {
                 option: 0,
                 configuration: RetrainingConfiguration(name: name, epochs: 1_000, layers: .all),
                 job: try TrainingJob(model: model, dataset: dataset, plan: plan),
-                slowdown: 1
+                meter: ComputeMeter(slowdown: 1)
             )
         }
 

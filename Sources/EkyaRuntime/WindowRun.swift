@@ -145,7 +145,7 @@ final class WindowRun {
                 model: serving[index],
                 frames: data[index].test,
                 windowStart: data[index].start,
-                slowdown: settings.slowdown,
+                meter: settings.meter,
                 resolution: nil
             )
         }
@@ -252,15 +252,17 @@ final class WindowRun {
                     classCount: 10,
                     seed: seed &+ UInt64(index)
                 )
-                let (labeling, seconds) = measureSeconds { labeler.label(stream.train) }
-                cost += max(labeling.computeTime.inSeconds, seconds) * settings.slowdown
+                let (labeling, deviceSeconds) = settings.meter.charge(.none) { labeler.label(stream.train) }
+                cost += max(labeling.computeTime.inSeconds * settings.slowdown, deviceSeconds)
                 labels = labeling.labels
             case .model:
                 guard let teacher = runtime.teacherModel else {
                     throw RuntimeError.invalidSettings("the model teacher was chosen but no teacher model is loaded")
                 }
-                let (predicted, seconds) = try measureSeconds { try CropModels.predict(teacher, stream.train) }
-                cost += seconds * settings.slowdown
+                let (predicted, deviceSeconds) = try settings.meter.charge(
+                    ComputeWork(teacherImages: stream.train.count)
+                ) { try CropModels.predict(teacher, stream.train) }
+                cost += deviceSeconds
                 labels = predicted
             }
             labelAccuracy.append(Labeling(labels: labels, computeTime: .zero).accuracy(against: stream.train.labels))
@@ -362,7 +364,7 @@ final class WindowRun {
                     seed: seed
                 )
             ),
-            slowdown: settings.slowdown
+            meter: settings.meter
         )
         profiling = job
         executor.add(job, share: 0)
@@ -389,7 +391,7 @@ final class WindowRun {
             fraction: job.fraction,
             observed: job.observed,
             stepSeconds: job.stepSeconds,
-            seconds: job.seconds,
+            deviceSeconds: job.deviceTime,
             startAccuracy: records[index].startAccuracy,
             seed: seed
         )
@@ -555,7 +557,7 @@ final class WindowRun {
                             seed: seed
                         )
                     ),
-                    slowdown: settings.slowdown
+                    meter: settings.meter
                 )
                 retraining[index] = job
                 startedLayers[index].insert(configuration.layers)
@@ -610,7 +612,7 @@ final class WindowRun {
                 dataset: datasets[index],
                 plan: settings.trainingPlan(configuration, epochs: configuration.epochs, fraction: 1, seed: seed)
             ),
-            slowdown: settings.slowdown
+            meter: settings.meter
         )
         refinement[index] = job
         executor.add(job, share: share)

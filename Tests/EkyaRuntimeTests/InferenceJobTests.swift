@@ -29,7 +29,8 @@ import Testing
             model: model,
             frames: frames,
             windowStart: .zero,
-            slowdown: 1,
+            // Work-modelled costs: the same steps on any machine under any load.
+            meter: ComputeMeter(accounting: .modelled(.referenceCore), slowdown: 1),
             resolution: nil
         )
         job.maximumBacklog = backlog

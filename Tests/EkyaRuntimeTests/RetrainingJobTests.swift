@@ -29,7 +29,7 @@ import Testing
                 dataset: dataset,
                 plan: TrainingPlan(epochs: 2, batchSize: 16, validationFraction: 0, seed: 1)
             ),
-            slowdown: 1
+            meter: ComputeMeter(slowdown: 1)
         )
         // When the executor runs it
         let executor = ShareExecutor(tick: 0.05)
