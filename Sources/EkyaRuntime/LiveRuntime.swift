@@ -115,16 +115,14 @@ public final class LiveRuntime {
     public var teacherModel: TorchModel?
 
     public init(settings: RuntimeSettings, pool: ImagePool) throws {
-        guard !settings.scenarios.isEmpty else { throw RuntimeError.invalidSettings("no streams") }
-        guard settings.windows >= 1 else { throw RuntimeError.invalidSettings("need at least one window") }
-        guard settings.windowSeconds >= 5 else { throw RuntimeError.invalidSettings("windows must last ≥ 5 s") }
-        guard settings.devices >= 1, settings.slowdown > 0 else {
-            throw RuntimeError.invalidSettings("devices must be ≥ 1 and the slowdown positive")
+        do {
+            try settings.validate()
+        } catch {
+            throw RuntimeError.invalidSettings(error.description)
         }
         guard settings.clock == .virtual || (settings.devices == 1 && settings.slowdown == 1) else {
             throw RuntimeError.invalidSettings("--clock wall runs on this one device: use --devices 1 --slowdown 1")
         }
-        guard !settings.configurations.isEmpty else { throw RuntimeError.invalidSettings("no configurations") }
         self.settings = settings
         let configuration = try StreamConfiguration(
             cropsPerSecond: settings.cropsPerSecond,

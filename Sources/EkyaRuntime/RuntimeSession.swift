@@ -124,11 +124,11 @@ public final class RuntimeSession {
 
     public init(settings: RuntimeSettings, pool: ImagePool, cycle: Int = 30) throws {
         guard cycle >= 1 else { throw RuntimeError.invalidSettings("the drift cycle needs at least one window") }
-        guard settings.windowSeconds >= 5 else { throw RuntimeError.invalidSettings("windows must last ≥ 5 s") }
-        guard settings.devices >= 1, settings.slowdown > 0 else {
-            throw RuntimeError.invalidSettings("devices must be ≥ 1 and the slowdown positive")
+        do {
+            try settings.validate()
+        } catch {
+            throw RuntimeError.invalidSettings(error.description)
         }
-        guard !settings.configurations.isEmpty else { throw RuntimeError.invalidSettings("no configurations") }
         self.settings = settings
         self.pool = pool
         self.cycle = cycle

@@ -347,10 +347,10 @@ public enum API {
                     throw APIError.badRequest("field '\(unknown)' is unknown; known fields: version")
                 }
                 if let value = object["version"] {
-                    guard let number = value as? NSNumber, !(value is Bool),
-                        number.doubleValue.rounded() == number.doubleValue, number.intValue >= 1
-                    else { throw APIError.badRequest("field 'version' must be a positive integer") }
-                    version = number.intValue
+                    guard let number = jsonInteger(value), number >= 1 else {
+                        throw APIError.badRequest("field 'version' must be a positive integer")
+                    }
+                    version = number
                 }
             }
             let (from, to) = try api.store.requestRollback(stream: id, to: version)

@@ -1,3 +1,4 @@
+import EkyaCore
 import EkyaData
 import EkyaRuntime
 import Foundation
@@ -182,6 +183,18 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         configuration.labelErrorRate = try fields.number("label_error_rate", in: 0...1) ?? configuration.labelErrorRate
         configuration.teacherCache = try fields.string("teacher_cache") ?? configuration.teacherCache
+        if let scheduler = try fields.string("scheduler") {
+            do {
+                _ = try SchedulerSpec.make(scheduler)
+            } catch {
+                throw fail("field 'scheduler': \(error)")
+            }
+        }
+        do {
+            try configuration.runtimeSettings.validate()
+        } catch {
+            throw fail("field '\(error.setting.configKey)' \(error.message)")
+        }
         return configuration
     }
 
@@ -259,12 +272,10 @@ public enum StreamRequest {
         }
         var seed = defaultSeed
         if let value = object["seed"] {
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
-                number.doubleValue >= 0, number.doubleValue < 9.2e18
-            else {
+            guard let number = jsonNumber(value), number.rounded() == number, number >= 0, number < 9.2e18 else {
                 throw Invalid(field: "seed", message: "must be a non-negative integer")
             }
-            seed = UInt64(number.int64Value)
+            seed = UInt64(number)
         }
         return StreamSpec(id: id, scenario: scenario, seed: seed)
     }
@@ -288,21 +299,35 @@ struct JSONFields {
 
     func number(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let value = dictionary[key] else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), range.contains(number.doubleValue) else {
+        guard let number = jsonNumber(value), range.contains(number) else {
             throw fail("field '\(key)' must be a number in \(range.lowerBound)...\(range.upperBound)")
         }
-        return number.doubleValue
+        return number
     }
 
     func integer(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let value = dictionary[key] else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.rounded() == number.doubleValue,
-            range.contains(number.intValue)
-        else {
+        guard let number = jsonInteger(value), range.contains(number) else {
             throw fail("field '\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound)")
         }
-        return number.intValue
+        return number
     }
+}
+
+/// A JSON number as `JSONSerialization` returns it, or nil for anything else, booleans included.
+///
+/// `value is Bool` cannot tell them apart: on Linux `NSNumber(0) is Bool` and `NSNumber(1) is Bool` are
+/// true, so such a test rejects 0 and 1. A JSON boolean is the `NSNumber` whose Objective-C type is "c".
+public func jsonNumber(_ value: Any) -> Double? {
+    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+    let double = number.doubleValue
+    return double.isFinite ? double : nil
+}
+
+/// A JSON number that is an integer in `Int`'s range, or nil.
+public func jsonInteger(_ value: Any) -> Int? {
+    guard let number = jsonNumber(value), number.rounded() == number, abs(number) < 9.2e18 else { return nil }
+    return Int(number)
 }
 
 func jsonString(_ text: String) -> String {

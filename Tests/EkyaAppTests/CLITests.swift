@@ -181,13 +181,16 @@ enum CLI {
         (["profile", "--seed", "1,two"], "--seed must be a number or a comma-separated list"),
         (["profile", "--crops-per-second", "0"], "--crops-per-second must be in 2...200"),
         (["profile", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
-        (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be in (0, 1]"),
-        (["demo", "--prune-fraction", "1"], "--prune-fraction must be in [0, 1)"),
+        (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be a number in 0.01...1"),
+        (["demo", "--prune-fraction", "1"], "--prune-fraction must be a number in 0...0.9"),
         (["demo", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
         (["demo", "--predictor", "crystal-ball", "--windows", "1"], "unknown predictor 'crystal-ball'"),
         (["demo", "--teacher", "oracle"], "--teacher must be 'ground-truth' or 'model'"),
-        (["demo", "--label-error-rate", "2"], "--label-error-rate must be in 0...1"),
-        (["demo", "--full-rate-headroom", "0.5"], "--full-rate-headroom must be in 1...4"),
+        (["demo", "--label-error-rate", "2"], "--label-error-rate must be a number in 0...1"),
+        (["demo", "--full-rate-headroom", "0.5"], "--full-rate-headroom must be a number in 1...4"),
+        (["demo", "--window-seconds", "inf"], "--window-seconds must be a number in 5...86400"),
+        (["demo", "--crops-per-second", "1e300"], "--crops-per-second must be a number in 1...1000"),
+        (["demo", "--slowdown", "nan"], "--slowdown must be a number in 0.01...1000"),
         (["simulate", "--schedulers", "ekya+pool=2"], "pool needs a number in 0.0...1.0"),
     ])
     func badInputFailsClearly(arguments: [String], message: String) throws {
@@ -243,7 +246,10 @@ enum CLI {
         try "{\"streams\": [\"stable\"], \"devices\": \"many\"}".write(toFile: path, atomically: true, encoding: .utf8)
         let result = try CLI.run(["run", "--config", path])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("\(path): field 'devices' must be a Int"), "\(result.standardError)")
+        #expect(
+            result.standardError.contains("\(path): field 'devices' must be a positive integer"),
+            "\(result.standardError)"
+        )
         let missing = try CLI.run(["run", "--config", "/nonexistent/run.json"])
         #expect(missing.status != 0)
         #expect(missing.standardError.contains("cannot read '/nonexistent/run.json': no such file"))

@@ -47,33 +47,60 @@ import Testing
         ("[1, 2]", "c.json: the configuration must be a JSON object"),
         ("{\"streams\": [\"stable\"], \"windws\": 3}", "c.json: unknown key 'windws'"),
         ("{\"windows\": 3}", "c.json: missing required key 'streams'"),
-        ("{\"streams\": \"stable\"}", "c.json: field 'streams' must be a Array"),
-        ("{\"streams\": [\"stable\"], \"windows\": \"four\"}", "c.json: field 'windows' must be a Int"),
+        ("{\"streams\": \"stable\"}", "c.json: field 'streams' must be an array"),
+        ("{\"streams\": [\"stable\"], \"windows\": \"four\"}", "c.json: field 'windows' must be a positive integer"),
         (
             "{\"streams\": [\"stable\"], \"serve_profiled_models\": \"yes\"}",
-            "field 'serve_profiled_models' must be a Bool"
+            "field 'serve_profiled_models' must be true or false"
         ),
         (
             "{\"streams\": [\"stable\"], \"serve_improved_epochs\": \"yes\"}",
-            "field 'serve_improved_epochs' must be a Bool"
+            "field 'serve_improved_epochs' must be true or false"
         ),
         (
             "{\"streams\": [\"stable\"], \"profile_in_background\": 1}",
-            "field 'profile_in_background' must be a Bool"
+            "field 'profile_in_background' must be true or false"
         ),
         (
             "{\"streams\": [\"stable\"], \"retrain_serving_model\": \"no\"}",
-            "field 'retrain_serving_model' must be a Bool"
+            "field 'retrain_serving_model' must be true or false"
         ),
         (
             "{\"streams\": [\"stable\"], \"full_rate_headroom\": 0.5}",
-            "field 'full_rate_headroom' must be in 1...4"
+            "field 'full_rate_headroom' must be a number in 1...4"
         ),
         ("{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}", "unknown predictor 'crystal-ball'"),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),
         ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
         ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),
-        ("{\"streams\": [\"stable\"], \"windows\": 0}", "field 'windows' must be ≥ 1"),
+        ("{\"streams\": [\"stable\"], \"windows\": 0}", "field 'windows' must be a positive integer"),
+        // Numbers that once crashed the process or failed only mid-run are rejected up front, naming the field.
+        (
+            "{\"streams\": [\"stable\"], \"window_seconds\": 1e300}",
+            "field 'window_seconds' must be a number in 5...86400"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"crops_per_second\": 1e300}",
+            "field 'crops_per_second' must be a number in 1...1000"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"window_seconds\": 5.4, \"crops_per_second\": 1e18}",
+            "field 'crops_per_second' must be a number in 1...1000"
+        ),
+        (
+            "{\"streams\": [\"stable\"], \"window_seconds\": 86400, \"crops_per_second\": 1000}",
+            "field 'crops_per_second' × window_seconds must be at most 200000 crops per window"
+        ),
+        ("{\"streams\": [\"stable\"], \"slowdown\": 0}", "field 'slowdown' must be a number in 0.01...1000"),
+        ("{\"streams\": [\"stable\"], \"learning_rate\": -1}", "field 'learning_rate' must be a number in 1e-06...10"),
+        ("{\"streams\": [\"stable\"], \"windows\": 1.5}", "field 'windows' must be a positive integer"),
+        ("{\"streams\": [\"stable\"], \"windows\": 1e30}", "field 'windows' must be a positive integer"),
+        ("{\"streams\": [\"stable\"], \"seed\": -1}", "field 'seed' must be a non-negative integer"),
+        (
+            "{\"streams\": [\"stable\"], \"plot\": \"/nonexistent/dir/run.svg\"}",
+            "field 'plot': directory '/nonexistent/dir' does not exist"
+        ),
+        ("{\"streams\": [\"stable\"], \"trace_out\": \"/tmp\"}", "field 'trace_out': '/tmp' is a directory"),
         ("{\"streams\": [\"stable\"], \"teacher\": \"oracle\"}", "field 'teacher' must be 'ground-truth' or 'model'"),
         ("{\"streams\": [\"stable\"], \"grid\": \"huge\"}", "field 'grid' must be 'small' or 'paper'"),
         ("{\"streams\": [], \"windows\": 1}", "field 'streams' must not be empty"),

@@ -235,6 +235,15 @@ final class ServeProcess {
         let teacher = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--teacher", "oracle"])
         #expect(teacher.status != 0)
         #expect(teacher.standardError.contains("--teacher must be 'ground-truth' or 'model', not 'oracle'"))
+        // Window lengths that once trapped the process or tried to allocate 157 GB fail before anything starts.
+        for value in ["1e300", "inf", "1e7"] {
+            let window = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--window-seconds", value])
+            #expect(window.status != 0 && window.status < 128, "\(value): status \(window.status)")
+            #expect(window.standardError.contains("--window-seconds must be a number in 5...86400"), "\(value)")
+        }
+        let empty = try CLI.run(["serve", "--demo", "--data-dir", ""])
+        #expect(empty.status != 0)
+        #expect(empty.standardError.contains("--data-dir must not be empty"))
     }
 
     @Test func aCorruptCachedTeacherStopsTheServiceWithAClearErrorAndLosesNothing() throws {

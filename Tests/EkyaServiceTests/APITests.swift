@@ -115,6 +115,19 @@ import Testing
         }
         #expect(try fixture.store.pendingCommands().map(\.kind) == [.add, .remove])
         #expect(try fixture.store.stream("cam-9")?.seed == 5)
+        // Seeds 0 and 1 are numbers, not booleans.
+        try await fixture.app.test(.router) { client in
+            for (id, seed) in [("cam-0", 0), ("cam-1", 1)] {
+                try await client.execute(
+                    uri: "/api/streams",
+                    method: .post,
+                    headers: Self.auth,
+                    body: Self.body(#"{"id": "\#(id)", "scenario": "stable", "seed": \#(seed)}"#)
+                ) { #expect($0.status == .accepted, "seed \(seed)") }
+            }
+        }
+        #expect(try fixture.store.stream("cam-0")?.seed == 0)
+        #expect(try fixture.store.stream("cam-1")?.seed == 1)
     }
 
     @Test(arguments: [
@@ -124,6 +137,7 @@ import Testing
         (#"{"id": "cam"}"#, "field 'scenario' is required"),
         (#"{"id": "cam", "scenario": "stable", "seed": -1}"#, "field 'seed' must be a non-negative integer"),
         (#"{"id": "cam", "scenario": "stable", "seed": 1.5}"#, "field 'seed' must be a non-negative integer"),
+        (#"{"id": "cam", "scenario": "stable", "seed": true}"#, "field 'seed' must be a non-negative integer"),
         (#"{"id": "cam", "scenario": "stable", "camera": 1}"#, "field 'camera' unknown field"),
         (#"["cam"]"#, "the request body must be a JSON object"),
         (#"{"id": "#, "the request body is not valid JSON"),
@@ -195,8 +209,21 @@ import Testing
                 #expect($0.status == .badRequest)
                 #expect(Self.errorMessage($0) == "field 'version' must be a positive integer")
             }
-            // When a rollback is asked for
-            try await client.execute(uri: "/api/models/cam/rollback", method: .post, headers: Self.auth) { response in
+            try await client.execute(
+                uri: "/api/models/cam/rollback",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"version": true}"#)
+            ) {
+                #expect($0.status == .badRequest)
+            }
+            // When a rollback to version 1, named as the number 1, is asked for (once rejected as a boolean)
+            try await client.execute(
+                uri: "/api/models/cam/rollback",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"version": 1}"#)
+            ) { response in
                 // Then it is accepted, from 2 to 1, to apply at the next boundary
                 #expect(response.status == .accepted)
                 let object = try #require(try Self.json(response) as? [String: Any])

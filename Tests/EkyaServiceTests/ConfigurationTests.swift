@@ -22,6 +22,18 @@ import Testing
         #expect(taught.teacher == .model && taught.labelErrorRate == 0.1 && taught.teacherCache == "/c")
         #expect(taught.runtimeSettings.teacher == .model && taught.runtimeSettings.labelErrorRate == 0.1)
         #expect(taught.summaryJSON.contains(#""teacher":"model""#))
+        // 0 and 1 are numbers, not booleans (on Linux `NSNumber(0 or 1) is Bool` is true).
+        let ones = try ServiceConfiguration.parse(
+            #"""
+            {"token": "t", "data_dir": "/d", "devices": 1, "pause_seconds": 0, "seed": 0, "label_error_rate": 0,
+             "cycle": 1, "keep_model_versions": 1, "profile_epochs": 1,
+             "streams": [{"id": "a", "scenario": "stable", "seed": 1}, {"id": "b", "scenario": "weather", "seed": 0}]}
+            """#,
+            file: "c.json"
+        )
+        #expect(ones.devices == 1 && ones.pauseSeconds == 0 && ones.seed == 0 && ones.labelErrorRate == 0)
+        #expect(ones.cycle == 1 && ones.keepModelVersions == 1 && ones.profileEpochs == 1)
+        #expect(ones.streams.map(\.seed) == [1, 0])
         let (host, port) = try ServiceConfiguration.parseListen("[::1]:8080")
         #expect(host == "::1" && port == 8080)
     }
@@ -40,6 +52,14 @@ import Testing
         ("[1]", "c.json: the configuration must be a JSON object"),
         (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
         (#"{"token": "t", "data_dir": "/d", "label_error_rate": 2}"#, "c.json: field 'label_error_rate'"),
+        (#"{"token": "t", "data_dir": "/d", "devices": true}"#, "c.json: field 'devices' must be an integer"),
+        (#"{"token": "t", "data_dir": "/d", "window_seconds": 1e300}"#, "c.json: field 'window_seconds'"),
+        (#"{"token": "t", "data_dir": "/d", "crops_per_second": 1e300}"#, "c.json: field 'crops_per_second'"),
+        (
+            #"{"token": "t", "data_dir": "/d", "window_seconds": 86400, "crops_per_second": 1000}"#,
+            "c.json: field 'crops_per_second' × window_seconds must be at most 200000"
+        ),
+        (#"{"token": "t", "data_dir": "/d", "scheduler": "bogus"}"#, "c.json: field 'scheduler': unknown scheduler"),
     ])
     func namesTheFieldAtFault(text: String, message: String) {
         #expect {

@@ -148,21 +148,11 @@ struct LiveOptions: ParsableArguments {
         guard optimizer == "sgd" || optimizer == "adam" else {
             throw ValidationError("--optimizer must be 'sgd' or 'adam', not '\(optimizer)'")
         }
-        guard learningRate > 0, learningRate < 1 else { throw ValidationError("--learning-rate must be in (0, 1)") }
-        guard profileEpochs >= 1 else { throw ValidationError("--profile-epochs must be at least 1") }
-        guard profileFraction > 0, profileFraction <= 1 else {
-            throw ValidationError("--profile-fraction must be in (0, 1]")
-        }
-        guard pruneFraction >= 0, pruneFraction < 1 else { throw ValidationError("--prune-fraction must be in [0, 1)") }
-        guard fullRateHeadroom >= 1, fullRateHeadroom <= 4 else {
-            throw ValidationError("--full-rate-headroom must be in 1...4")
-        }
         guard let clockMode = ClockMode(rawValue: clock) else {
             throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
         }
         let teacherKind = try TeacherKind.option(teacher)
-        guard (0...1).contains(labelErrorRate) else { throw ValidationError("--label-error-rate must be in 0...1") }
-        return RuntimeSettings(
+        return try RuntimeSettings(
             scenarios: scenarios,
             windows: windows,
             windowSeconds: windowSeconds,
@@ -186,7 +176,7 @@ struct LiveOptions: ParsableArguments {
             learningRate: learningRate,
             usesAdam: optimizer == "adam",
             seed: seed
-        )
+        ).validatedForCommandLine()
     }
 }
 

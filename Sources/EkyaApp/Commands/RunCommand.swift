@@ -2,6 +2,7 @@ import ArgumentParser
 import EkyaCore
 import EkyaData
 import EkyaRuntime
+import EkyaService
 import Foundation
 
 /// `ekya run --config FILE`: a live run described by a JSON file.
@@ -109,6 +110,15 @@ struct RunConfiguration: Decodable, Equatable {
         guard let dictionary = object as? [String: Any] else {
             throw AppError.invalidOption("\(file): the configuration must be a JSON object")
         }
+        // Integers are checked here, so that 1.5 or 1e30 is named as a bad integer, not as bad JSON.
+        for key in [CodingKeys.windows, .devices, .seed] {
+            guard let value = dictionary[key.rawValue] else { continue }
+            guard let number = jsonInteger(value), number >= (key == .seed ? 0 : 1) else {
+                throw AppError.invalidOption(
+                    "\(file): field '\(key.rawValue)' must be \(key == .seed ? "a non-negative" : "a positive") integer"
+                )
+            }
+        }
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
             throw AppError.invalidOption(
@@ -132,11 +142,22 @@ struct RunConfiguration: Decodable, Equatable {
         case .keyNotFound(let key, let context):
             return "missing required key '\(path(context.codingPath + [key]))'"
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            return "field '\(path(context.codingPath))' must be a \(type)"
+            return "field '\(path(context.codingPath))' must be \(describe(type))"
         case .dataCorrupted(let context):
             return "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
         @unknown default:
             return "\(error)"
+        }
+    }
+
+    /// What a JSON value of `type` is, in a user's words.
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is UInt64.Type: "an integer"
+        case is Double.Type: "a number"
+        default: "\(type)".hasPrefix("Array") ? "an array" : "a JSON \(type)"
         }
     }
 
@@ -153,11 +174,6 @@ struct RunConfiguration: Decodable, Equatable {
                 throw AppError.invalidOption("\(file): field 'schedulers': \(error)")
             }
         }
-        if let windows, windows < 1 { throw AppError.invalidOption("\(file): field 'windows' must be ≥ 1") }
-        if let devices, devices < 1 { throw AppError.invalidOption("\(file): field 'devices' must be ≥ 1") }
-        if let value = windowSeconds, value < 5 {
-            throw AppError.invalidOption("\(file): field 'window_seconds' must be ≥ 5")
-        }
         if let clock, ClockMode(rawValue: clock) == nil {
             throw AppError.invalidOption("\(file): field 'clock' must be 'wall' or 'virtual'")
         }
@@ -166,9 +182,6 @@ struct RunConfiguration: Decodable, Equatable {
         }
         if let optimizer, optimizer != "sgd", optimizer != "adam" {
             throw AppError.invalidOption("\(file): field 'optimizer' must be 'sgd' or 'adam'")
-        }
-        if let rate = labelErrorRate, !(0...1).contains(rate) {
-            throw AppError.invalidOption("\(file): field 'label_error_rate' must be in 0...1")
         }
         if let predictor {
             do {
@@ -180,12 +193,16 @@ struct RunConfiguration: Decodable, Equatable {
         if let grid, RetrainingConfiguration.grid(named: grid) == nil {
             throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
         }
-        if let value = fullRateHeadroom, !(1...4).contains(value) {
-            throw AppError.invalidOption("\(file): field 'full_rate_headroom' must be in 1...4")
-        }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
         }
+        for (key, path) in [("plot", plot), ("trace_out", traceOut)] {
+            guard let path else { continue }
+            if let problem = FileIO.problemWritingFile(at: path) {
+                throw AppError.invalidOption("\(file): field '\(key)': \(problem)")
+            }
+        }
+        _ = try settings().validated(file: file)
     }
 
     func settings() throws -> RuntimeSettings {

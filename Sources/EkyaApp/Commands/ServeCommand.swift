@@ -1,4 +1,5 @@
 import ArgumentParser
+import EkyaCore
 import EkyaRuntime
 import EkyaService
 import EkyaStore
@@ -76,20 +77,29 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("--listen: \(error)")
             }
         }
-        if let dataDir { configuration.dataDir = dataDir }
+        if let dataDir {
+            guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+            configuration.dataDir = dataDir
+        }
         if let token {
             guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
             configuration.token = token
         }
-        if let windowSeconds {
-            guard windowSeconds >= 5 else { throw ValidationError("--window-seconds must be ≥ 5") }
-            configuration.windowSeconds = windowSeconds
-        }
+        if let windowSeconds { configuration.windowSeconds = windowSeconds }
         if let pauseSeconds {
-            guard pauseSeconds >= 0 else { throw ValidationError("--pause-seconds must be ≥ 0") }
+            guard pauseSeconds.isFinite, (0...86_400).contains(pauseSeconds) else {
+                throw ValidationError("--pause-seconds must be a number in 0...86400")
+            }
             configuration.pauseSeconds = pauseSeconds
         }
         if let teacher { configuration.teacher = try TeacherKind.option(teacher) }
+        // The file's settings were validated when it was parsed, so what fails now came from a flag.
+        _ = try configuration.runtimeSettings.validatedForCommandLine()
+        do {
+            _ = try SchedulerSpec.make(configuration.scheduler)
+        } catch {
+            throw ValidationError("scheduler: \(error)")
+        }
         return configuration
     }
 
