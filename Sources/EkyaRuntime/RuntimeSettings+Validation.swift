@@ -23,7 +23,7 @@ public enum RuntimeSetting: String, Sendable, CaseIterable {
     public var flag: String { "--" + rawValue.split(separator: "_").joined(separator: "-") }
 }
 
-/// A runtime setting that failed validation, and why (e.g. "must be a number in 5...86400").
+/// A runtime setting that failed validation, and why ("must be a number in 5...86400").
 public struct InvalidSetting: Error, Equatable, CustomStringConvertible {
     public var setting: RuntimeSetting
     public var message: String
