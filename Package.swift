@@ -31,6 +31,7 @@ var targets: [Target] = [
             "EkyaService",
             "EkyaStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -65,6 +65,37 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
+/// A router behind two checks that run before any route is matched: a body declared larger than `maxBody`
+/// gets 413 before any of it is read, and HEAD is answered on every GET route (the GET response's status
+/// and headers, no body).
+public struct RequestLimits<Builder: HTTPResponderBuilder>: HTTPResponderBuilder {
+    public struct Responder: HTTPResponder {
+        let inner: Builder.Responder
+        let maxBody: Int
+
+        public func respond(to request: Request, context: Builder.Responder.Context) async throws -> Response {
+            if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maxBody {
+                var response = JSON.error(.contentTooLarge, "the request body is larger than \(maxBody) bytes")
+                response.headers[.connection] = "close"
+                return response
+            }
+            guard request.method == .head else { return try await inner.respond(to: request, context: context) }
+            var head = request.head
+            head.method = .get
+            var response = try await inner.respond(to: Request(head: head, body: request.body), context: context)
+            let length = response.body.contentLength
+            response.body = ResponseBody()
+            if let length { response.headers[.contentLength] = String(length) }
+            return response
+        }
+    }
+
+    let router: Builder
+    let maxBody: Int
+
+    public func buildResponder() -> Responder { Responder(inner: router.buildResponder(), maxBody: maxBody) }
+}
+
 /// Requires `Authorization: Bearer <token>` on mutating requests (401 otherwise).
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
@@ -248,7 +279,7 @@ public enum API {
     /// Longest accepted request body.
     static let maxBody = 64 * 1024
 
-    public static func router(_ api: APIContext) -> Router<BasicRequestContext> {
+    public static func router(_ api: APIContext) -> RequestLimits<Router<BasicRequestContext>> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: BearerTokenMiddleware(token: api.token))
@@ -366,7 +397,7 @@ public enum API {
             )
         }
         router.get("/api/dashboard") { _, _ in try JSON.response(try DashboardData.make(api)) }
-        return router
+        return RequestLimits(router: router, maxBody: maxBody)
     }
 
     /// The request body as a JSON object (400 naming the problem otherwise; empty allowed when asked).

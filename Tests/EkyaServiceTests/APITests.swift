@@ -15,7 +15,7 @@ import Testing
         var store: ServiceStore
         var state: ServiceState
         var registry: PrometheusCollectorRegistry
-        var app: Application<RouterResponder<BasicRequestContext>>
+        var app: Application<RequestLimits<Router<BasicRequestContext>>.Responder>
     }
 
     static func fixture() throws -> Fixture {
@@ -39,6 +39,33 @@ import Testing
 
     static func errorMessage(_ response: TestResponse) -> String {
         ((try? json(response)) as? [String: Any])?["error"] as? String ?? ""
+    }
+
+    @Test func headAnswersEveryReadRouteAndAnOversizedDeclaredBodyIsRefusedUpFront() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)
+        try await fixture.app.test(.router) { client in
+            // HEAD on read routes answers like GET, without a body (it was 404)
+            for uri in ["/api/health", "/api/streams", "/api/streams/cam-1", "/metrics", "/"] {
+                try await client.execute(uri: uri, method: .head) { response in
+                    #expect(response.status == .ok, "HEAD \(uri)")
+                    #expect(response.body.readableBytes == 0, "HEAD \(uri)")
+                }
+            }
+            try await client.execute(uri: "/api/streams/nope", method: .head) { #expect($0.status == .notFound) }
+        }
+        // and, on a live server, a body declared as 10^12 bytes is refused with 413 before any of it is read
+        // (the request sends only its head: a server that waited for the body would never answer).
+        try await fixture.app.test(.live) { client in
+            let port = try #require(client.port)
+            let answer = try RawHTTP.exchange(
+                port: port,
+                "POST /api/streams HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(Self.token)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n"
+            )
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+        }
+        #expect(try fixture.store.stream("cam-2") == nil)
     }
 
     @Test func listsStreamsAsAJSONArray() async throws {

@@ -5,6 +5,7 @@ import EkyaService
 import EkyaStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Metrics
 import Prometheus
@@ -56,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Who labels each window's sample: ground-truth or model (overrides the file's).")
     var teacher: String?
+
+    /// Open HTTP connections the service accepts at once; more wait in the listen backlog.
+    static let maximumConnections = 256
 
     func makeConfiguration() throws -> ServiceConfiguration {
         var configuration: ServiceConfiguration
@@ -112,16 +116,15 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ekya")
-        let dataURL = URL(fileURLWithPath: configuration.dataDir, isDirectory: true)
-        let store: ServiceStore
-        let models: ModelStore
+        let data: DataDirectory
         do {
-            try FileManager.default.createDirectory(at: dataURL, withIntermediateDirectories: true)
-            store = try ServiceStore(path: dataURL.appendingPathComponent("ekya.sqlite").path)
-            models = try ModelStore(root: dataURL.appendingPathComponent("models", isDirectory: true))
+            data = try DataDirectory(path: configuration.dataDir)
+        } catch let error as DataDirectoryError {
+            throw AppError.invalidOption(error.message)
         } catch {
             throw AppError.invalidOption("data_dir '\(configuration.dataDir)': \(error)")
         }
+        let (store, models) = (data.store, data.models)
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[ServiceMetrics.windowDurationLabel] = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
@@ -149,7 +152,14 @@ struct ServeCommand: AsyncParsableCommand {
         let port = configuration.port
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "ekya"),
+            // A connection that sends no complete request for 30 s is closed, and at most 256 are open at once
+            // (half-open connections can no longer exhaust the process's file descriptors).
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(
+                address: .hostname(host, port: port),
+                serverName: "ekya",
+                availableConnectionsDelegate: MaximumAvailableConnections(ServeCommand.maximumConnections)
+            ),
             onServerRunning: { channel in
                 logger.info("listening on http://\(host):\(channel.localAddress?.port ?? port)")
             },

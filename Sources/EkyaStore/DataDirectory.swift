@@ -1,0 +1,91 @@
+import Foundation
+
+/// Why a data directory was not opened (nothing in it was changed).
+public struct DataDirectoryError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// A service's data directory: the database `ekya.sqlite` and the model store `models/`, opened together.
+///
+/// Opening refuses, before it writes anything, a directory whose database does not match what is beside
+/// it: a database that is missing or empty while the model store holds versions (starting afresh would
+/// re-seed the streams and then delete every stored model), or one that fails SQLite's integrity check
+/// (a damaged file starts and serves, then fails at the first commit).
+public struct DataDirectory: Sendable {
+    public static let databaseFile = "ekya.sqlite"
+    public static let modelsDirectory = "models"
+
+    public let root: URL
+    public let store: ServiceStore
+    public let models: ModelStore
+
+    /// Opens `path`, creating it (owner-only permissions) when it does not exist.
+    public init(path: String) throws {
+        guard !path.isEmpty else { throw DataDirectoryError(message: "the data directory path is empty") }
+        let manager = FileManager.default
+        let root = URL(fileURLWithPath: path, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: root.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DataDirectoryError(message: "data directory '\(path)' is a file, not a directory")
+            }
+        } else {
+            try manager.createDirectory(
+                at: root,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        let database = root.appendingPathComponent(Self.databaseFile)
+        let modelsRoot = root.appendingPathComponent(Self.modelsDirectory, isDirectory: true)
+        let stored = Self.storedVersions(in: modelsRoot)
+        let size = (try? manager.attributesOfItem(atPath: database.path)[.size] as? Int) ?? nil
+        if stored > 0, (size ?? 0) == 0 {
+            let state = size == nil ? "is missing" : "is empty (0 bytes)"
+            throw DataDirectoryError(
+                message: """
+                    data directory '\(path)': the database \(database.lastPathComponent) \(state), but \
+                    \(Self.modelsDirectory)/ holds \(stored) stored model version(s); starting afresh would \
+                    delete them. Restore \(database.path) from a backup, or move \(modelsRoot.path) away to \
+                    start a new service. Nothing was changed.
+                    """
+            )
+        }
+        let store: ServiceStore
+        do {
+            store = try ServiceStore(path: database.path)
+        } catch {
+            throw DataDirectoryError(
+                message: "data directory '\(path)': cannot open the database \(database.path) (\(error)); restore "
+                    + "it from a backup. Nothing was changed."
+            )
+        }
+        let check = (try? store.integrityCheck()) ?? "the check could not run"
+        guard check == "ok" else {
+            throw DataDirectoryError(
+                message: "data directory '\(path)': the database \(database.path) is damaged (integrity check: "
+                    + "\(check.prefix(200))); restore it from a backup. Nothing was changed."
+            )
+        }
+        try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: database.path)
+        self.root = root
+        self.store = store
+        self.models = try ModelStore(root: modelsRoot)
+    }
+
+    /// Complete model versions (model and metadata files) under a model store's root.
+    static func storedVersions(in root: URL) -> Int {
+        let manager = FileManager.default
+        var count = 0
+        for stream in (try? manager.contentsOfDirectory(atPath: root.path)) ?? [] where !stream.hasPrefix(".") {
+            let directory = root.appendingPathComponent(stream, isDirectory: true)
+            for version in (try? manager.contentsOfDirectory(atPath: directory.path)) ?? [] where Int(version) != nil {
+                let files = directory.appendingPathComponent(version, isDirectory: true)
+                if manager.fileExists(atPath: files.appendingPathComponent(ModelStore.modelFile).path) { count += 1 }
+            }
+        }
+        return count
+    }
+}
