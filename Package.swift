@@ -47,6 +47,12 @@ var targets: [Target] = [
         ],
         swiftSettings: strictSettings
     ),
+    // MARK: Fuzz targets: corpus replay, or libFuzzer entry point when built by scripts/fuzz (-DFUZZING).
+    .executableTarget(
+        name: "ekya-fuzz",
+        dependencies: ["EkyaApp"],
+        swiftSettings: strictSettings
+    ),
     // MARK: Test support and tests.
     .target(
         name: "EkyaTestSupport",

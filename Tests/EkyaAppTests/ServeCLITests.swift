@@ -3,6 +3,8 @@ import EkyaStore
 import Foundation
 import Testing
 
+@testable import EkyaApp
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -269,5 +271,37 @@ final class ServeProcess {
         #expect(result.standardError.contains(corrupt.lastPathComponent))
         #expect(try ServiceStore(path: data + "/ekya.sqlite").integrityCheck() == "ok")
         #expect(try Data(contentsOf: corrupt) == Data("not a model".utf8))
+    }
+}
+
+@Suite struct ServeTokenTests {
+    @Test func theDemoTokenIsRandomKeptOwnerOnlyAndReused() throws {
+        // Given a new data directory
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        // When the demo asks for its token twice (a restart), and another data directory asks once
+        let first = try ServeCommand.demoToken(dataDir: data)
+        let again = try ServeCommand.demoToken(dataDir: data)
+        let other = try ServeCommand.demoToken(dataDir: directory.appendingPathComponent("other").path)
+        // Then it is 64 hex digits, kept in DATA/token readable by the owner only, the same after a restart,
+        // and not a fixed string
+        #expect(first.count == 64 && first.allSatisfy(\.isHexDigit))
+        #expect(again == first)
+        #expect(other != first)
+        let attributes = try FileManager.default.attributesOfItem(atPath: data + "/token")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func aTokenFileWinsOverTheFlagAndAnEmptyOneIsRefused() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("token").path
+        try "from-file\nignored\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try ServeCommand.givenToken(flag: "from-flag", file: file) == "from-file")
+        #expect(try ServeCommand.givenToken(flag: "from-flag", file: nil) == "from-flag")
+        try "\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try ServeCommand.givenToken(flag: nil, file: file) }
+        #expect(throws: (any Error).self) { try ServeCommand.givenToken(flag: "", file: nil) }
     }
 }

@@ -3,6 +3,17 @@ import Foundation
 import Testing
 
 @Suite struct FashionMNISTTests {
+    @Test func anIDXHeaderWhoseSizesOverflowIsCorruptNotATrap() {
+        // Given an IDX3 header that claims 2^32 − 1 images of (2^32 − 1)² pixels (found by the idx fuzz target)
+        let bytes: [UInt8] = [0, 0, 8, 3] + [UInt8](repeating: 0xFF, count: 12)
+        // Then parsing throws a corrupt-file error naming the sizes
+        #expect {
+            try IDXFile.parseImages(bytes, path: "huge.idx")
+        } throws: { error in
+            "\(error)".contains("4294967295 × 4294967295 × 4294967295")
+        }
+    }
+
     @Test(.enabled(if: Fixtures.hasDataset, "needs the Debian package dataset-fashion-mnist"))
     func trainSplitHasKnownCountsPixelsAndLabels() throws {
         // When the training split is loaded from the Debian package

@@ -46,8 +46,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Directory of the database and the model store.")
     var dataDir: String?
 
-    @Option(help: "Bearer token for mutating API requests (overrides the file's; --demo default: ekya-demo).")
+    @Option(
+        help: """
+            Bearer token for mutating API requests (overrides the file's). Visible to other users in `ps`:             prefer --token-file or the EKYA_TOKEN environment variable. --demo without a token generates one             and keeps it in DATA_DIR/token (mode 0600).
+            """
+    )
     var token: String?
+
+    @Option(help: "File whose first line is the bearer token (overrides the file's and --token).")
+    var tokenFile: String?
 
     @Option(help: "Window length T in (virtual) seconds (overrides the file's).")
     var windowSeconds: Double?
@@ -57,6 +64,55 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Who labels each window's sample: ground-truth or model (overrides the file's).")
     var teacher: String?
+
+    /// The token from --token-file, --token or EKYA_TOKEN (in that order), if any was given.
+    static func givenToken(flag: String?, file: String?) throws -> String? {
+        if let file {
+            let text = try FileIO.read(file)
+            let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+            let token = line.trimmingCharacters(in: .whitespaces)
+            guard !token.isEmpty else { throw ValidationError("--token-file '\(file)': the first line is empty") }
+            return token
+        }
+        if let flag {
+            guard !flag.isEmpty else { throw ValidationError("--token must not be empty") }
+            return flag
+        }
+        if let variable = ProcessInfo.processInfo.environment["EKYA_TOKEN"], !variable.isEmpty { return variable }
+        return nil
+    }
+
+    /// The demo's token: DATA_DIR/token, created (mode 0600) with 32 random bytes in hex when missing.
+    static func demoToken(dataDir: String) throws -> String {
+        let directory = URL(fileURLWithPath: dataDir, isDirectory: true)
+        let path = directory.appendingPathComponent("token").path
+        if let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let token = text.split(whereSeparator: \.isNewline).first.map(String.init), !token.isEmpty
+        {
+            return token
+        }
+        var generator = SystemRandomNumberGenerator()
+        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        do {
+            try FileManager.default.createDirectory(
+                at: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+            guard
+                FileManager.default.createFile(
+                    atPath: path,
+                    contents: Data((token + "\n").utf8),
+                    attributes: [.posixPermissions: 0o600]
+                )
+            else { throw AppError.cannotWrite(path: path, reason: "the file could not be created") }
+        } catch let error as AppError {
+            throw error
+        } catch {
+            throw AppError.cannotWrite(path: path, reason: "\(error)")
+        }
+        return token
+    }
 
     /// Open HTTP connections the service accepts at once; more wait in the listen backlog.
     static let maximumConnections = 256
@@ -68,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration = try ServiceConfiguration.parse(try FileIO.read(path), file: path)
         case (nil, true):
             guard let dataDir else { throw ValidationError("--demo needs --data-dir DIR") }
-            configuration = ServiceConfiguration(token: token ?? "ekya-demo", dataDir: dataDir)
+            configuration = ServiceConfiguration(token: "", dataDir: dataDir)
         case (.some, true):
             throw ValidationError("use either --config FILE or --demo, not both")
         case (nil, false):
@@ -85,9 +141,11 @@ struct ServeCommand: AsyncParsableCommand {
             guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
             configuration.dataDir = dataDir
         }
-        if let token {
-            guard !token.isEmpty else { throw ValidationError("--token must not be empty") }
-            configuration.token = token
+        if let given = try Self.givenToken(flag: token, file: tokenFile) {
+            configuration.token = given
+        } else if configuration.token.isEmpty {
+            guard !configuration.dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+            configuration.token = try Self.demoToken(dataDir: configuration.dataDir)
         }
         if let windowSeconds { configuration.windowSeconds = windowSeconds }
         if let pauseSeconds {

@@ -12,9 +12,14 @@ public enum IDXFile {
         let dimensions = try header(bytes, path: path, expectedDimensions: 3)
         let (count, rows, columns) = (dimensions[0], dimensions[1], dimensions[2])
         let start = 4 + 4 * 3
-        let size = count * rows * columns
-        guard bytes.count == start + size else {
-            throw .corruptIDX(path: path, reason: "expected \(start + size) bytes, found \(bytes.count)")
+        // Each dimension is below 2^32, so the product of three can overflow Int: a header that claims more
+        // than the file holds is corrupt, not a trap.
+        let (plane, planeOverflow) = rows.multipliedReportingOverflow(by: columns)
+        let (size, overflow) = count.multipliedReportingOverflow(by: plane)
+        guard !planeOverflow, !overflow, bytes.count == start + size else {
+            let expected =
+                planeOverflow || overflow ? "\(count) × \(rows) × \(columns) image bytes" : "\(start + size) bytes"
+            throw .corruptIDX(path: path, reason: "expected \(expected), found \(bytes.count)")
         }
         return (count, rows, columns, Array(bytes[start...]))
     }

@@ -1,0 +1,46 @@
+import EkyaApp
+import Foundation
+
+/// Writes a line to standard error.
+func complain(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+#if FUZZING
+// Built by scripts/fuzz with -sanitize=fuzzer,address -DFUZZING: libFuzzer's main calls this for every input;
+// EKYA_FUZZ_TARGET names the target.
+let chosen: FuzzTarget = {
+    let name = ProcessInfo.processInfo.environment["EKYA_FUZZ_TARGET"] ?? ""
+    guard let target = FuzzTarget(rawValue: name) else {
+        complain("ekya-fuzz: set EKYA_FUZZ_TARGET to one of \(FuzzTarget.allCases.map(\.rawValue))")
+        exit(2)
+    }
+    return target
+}()
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    chosen.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+#else
+/// Without libFuzzer: `ekya-fuzz TARGET FILE...` replays inputs (a corpus, a crash artefact) through a target.
+@main
+struct FuzzReplay {
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
+            complain("usage: ekya-fuzz TARGET FILE...   (TARGET: \(FuzzTarget.allCases.map(\.rawValue)))")
+            exit(2)
+        }
+        for path in arguments.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                complain("ekya-fuzz: cannot read '\(path)'")
+                exit(1)
+            }
+            target.run(Array(data))
+        }
+        print("\(target.rawValue): \(arguments.count - 1) inputs, no crash")
+    }
+}
+#endif
