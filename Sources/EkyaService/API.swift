@@ -270,6 +270,7 @@ struct HealthDTO: Codable, Sendable {
     var lastCompletedWindow: Int?
     var interruptedAtStart: [Int]
     var lastError: String?
+    var storageFault: String?
 }
 
 // MARK: - Routes
@@ -298,12 +299,13 @@ public enum API {
             let live = api.state.snapshot
             return try JSON.response(
                 HealthDTO(
-                    status: "ok",
+                    status: live.storageFault == nil ? "ok" : "degraded",
                     phase: live.phase,
                     window: live.window,
                     lastCompletedWindow: live.lastCompletedWindow,
                     interruptedAtStart: live.interruptedAtStart,
-                    lastError: live.lastError
+                    lastError: live.lastError,
+                    storageFault: live.storageFault
                 )
             )
         }

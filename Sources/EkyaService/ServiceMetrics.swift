@@ -67,6 +67,12 @@ public final class ServiceMetrics: Sendable {
         for job in ["inference", "retraining"] { _ = gauge("ekya_share", [("stream", stream), ("job", job)]) }
     }
 
+    /// Whether persistence is failing (1) or not (0), and each failed attempt.
+    public func storageFault(_ active: Bool) {
+        gauge("ekya_storage_fault", []).record(active ? 1 : 0)
+        if active { counter("ekya_storage_faults_total", []).increment() }
+    }
+
     public func streams(_ count: Int) {
         gauge("ekya_streams", []).record(count)
     }

@@ -13,6 +13,9 @@ public struct LiveState: Sendable, Equatable {
     public var lastCompletedWindow: Int?
     public var interruptedAtStart: [Int] = []
     public var lastError: String?
+    /// A persistence fault in force (the database or the model store refused a write): the service goes on
+    /// serving with the models in memory and retries at the next window; nil once a window commits again.
+    public var storageFault: String?
 
     public init() {}
 }

@@ -53,6 +53,10 @@ public final class WindowLoop: @unchecked Sendable {
 
     var stopping: Bool { stopFlag.load(ordering: .sequentiallyConsistent) }
 
+    /// Back-off between attempts while persistence fails.
+    static let firstRetrySeconds = 2.0
+    static let lastRetrySeconds = 60.0
+
     /// Runs until ``requestStop()``.
     public func run() throws {
         let recovery = try store.recover()
@@ -106,15 +110,41 @@ public final class WindowLoop: @unchecked Sendable {
                 try store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
             }
         }
+        var retryDelay = Self.firstRetrySeconds
         while !stopping {
-            try applyCommands(session)
-            metrics.streams(session.streams.count)
-            guard !session.streams.isEmpty, !stopping else {
-                state.update { $0.phase = "idle" }
-                idle(seconds: 0.5)
+            do {
+                try applyCommands(session)
+                metrics.streams(session.streams.count)
+                guard !session.streams.isEmpty, !stopping else {
+                    state.update { $0.phase = "idle" }
+                    idle(seconds: 0.5)
+                    continue
+                }
+                try runWindow(session, scheduler: scheduler)
+                if state.snapshot.storageFault != nil {
+                    state.update { $0.storageFault = nil }
+                    metrics.storageFault(false)
+                    logger.notice("persistence works again")
+                }
+                retryDelay = Self.firstRetrySeconds
+            } catch {
+                // The database or the model store refused a write (read-only, full, gone): what was committed
+                // stays, the models in memory keep serving, and the next window tries again, later each time.
+                let message = "\(error)"
+                state.update {
+                    $0.storageFault = message
+                    $0.lastError = message
+                    $0.phase = "degraded"
+                }
+                metrics.storageFault(true)
+                logger.error(
+                    "persistence failed; serving on with the models in memory",
+                    metadata: ["error": "\(message)", "retry_s": "\(Int(retryDelay))"]
+                )
+                idle(seconds: retryDelay)
+                retryDelay = min(Self.lastRetrySeconds, retryDelay * 2)
                 continue
             }
-            try runWindow(session, scheduler: scheduler)
             if !stopping {
                 state.update { $0.phase = "idle" }
                 idle(seconds: configuration.pauseSeconds)
@@ -297,7 +327,29 @@ public final class WindowLoop: @unchecked Sendable {
             idle(seconds: 5)
             return
         }
-        // Models first (atomic directories), then one transaction that makes them serve.
+        // Models first (atomic directories), then one transaction that makes them serve. If either fails, the
+        // versions recorded as serving stay the committed ones (the swapped models serve on from memory).
+        let committedVersions = servingVersions
+        do {
+            try persist(result, window: window, number: number, ids: ids, started: started, clock: clock)
+        } catch {
+            servingVersions = committedVersions
+            try? store.end(windowID: window.id ?? -1, status: .failed, note: "not persisted: \(error)")
+            metrics.windowEnded(status: .failed)
+            throw error
+        }
+    }
+
+    /// Writes a finished window: its accepted models, then one transaction with its records.
+    private func persist(
+        _ result: SessionWindowResult,
+        window: WindowRecord,
+        number: Int,
+        ids: [String],
+        started: ContinuousClock.Instant,
+        clock: ContinuousClock
+    ) throws {
+        var window = window
         var accepted: [ModelVersionRecord] = []
         for (index, record) in result.record.streams.enumerated() {
             guard let model = result.swapped[ids[index]] else { continue }
@@ -370,7 +422,12 @@ public final class WindowLoop: @unchecked Sendable {
         )
         try store.complete(completion)
         metrics.record(completion)
-        try applyRetention(streams: ids)
+        do {
+            try applyRetention(streams: ids)
+        } catch {
+            // The window is committed; directories left now are removed by the sweep at the next start.
+            logger.warning("retention could not remove old model versions", metadata: ["error": "\(error)"])
+        }
         state.update {
             $0.lastCompletedWindow = number
             $0.window = nil

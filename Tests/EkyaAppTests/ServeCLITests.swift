@@ -175,6 +175,59 @@ final class ServeProcess {
         #expect(models.removeTemporaries() == 0)
     }
 
+    @Test func aModelStoreThatRefusesWritesDegradesTheServiceWhichServesOnAndLosesNothing() async throws {
+        // Given a demo server that has committed a window
+        let server = try ServeProcess()
+        try server.start()
+        let before = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 1 }
+        let committed = before["last_completed_window"] as? Int ?? 0
+        // When every stream's model directory stops accepting writes (each becomes a plain file; root ignores
+        // permission bits, so a read-only mode would not stop this test's own process)
+        let models = URL(fileURLWithPath: server.dataDirectory + "/models")
+        let streams = try FileManager.default.contentsOfDirectory(atPath: models.path).filter { !$0.hasPrefix(".") }
+        #expect(streams.count == 5)
+        for stream in streams {
+            try FileManager.default.moveItem(
+                at: models.appendingPathComponent(stream),
+                to: models.appendingPathComponent(".held-\(stream)")
+            )
+            try Data("not a directory".utf8).write(to: models.appendingPathComponent(stream))
+        }
+        // Then the service keeps running and serving, and reports the fault in /api/health and /metrics
+        let degraded = try await server.waitFor(seconds: 300) { $0["status"] as? String == "degraded" }
+        #expect((degraded["storage_fault"] as? String)?.isEmpty == false)
+        #expect(server.process.isRunning)
+        #expect(await server.get("/api/streams") as? [[String: Any]] != nil)
+        let metrics = try String(contentsOf: URL(string: "http://127.0.0.1:\(server.port)/metrics")!, encoding: .utf8)
+        #expect(metrics.contains("ekya_storage_fault 1"), "\(metrics.prefix(500))")
+        // When the directories accept writes again
+        for stream in streams {
+            try FileManager.default.removeItem(at: models.appendingPathComponent(stream))
+            try FileManager.default.moveItem(
+                at: models.appendingPathComponent(".held-\(stream)"),
+                to: models.appendingPathComponent(stream)
+            )
+        }
+        // Then the next window commits and the fault clears
+        let healed = try await server.waitFor(seconds: 300) { health in
+            health["status"] as? String == "ok" && (health["last_completed_window"] as? Int ?? 0) > committed + 1
+        }
+        #expect(healed["storage_fault"] == nil || healed["storage_fault"] is NSNull)
+        // and after SIGTERM the database is sound and every stream's serving model is on disk.
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+        let store = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
+        #expect(try store.integrityCheck() == "ok")
+        let modelStore = try ModelStore(root: models)
+        for stream in try store.streams() {
+            let version = try #require(stream.servingVersion)
+            #expect(modelStore.contains(stream: stream.id, version: version), "\(stream.id) v\(version) missing")
+        }
+        #expect(
+            try store.windows(limit: 100).contains { $0.status == .failed && ($0.note ?? "").contains("not persisted") }
+        )
+    }
+
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
