@@ -288,6 +288,7 @@ public enum API {
         router.get("/") { _, _ in api.dashboard.response(for: "index.html") }
         router.get("/dashboard.js") { _, _ in api.dashboard.response(for: "dashboard.js") }
         router.get("/dashboard.css") { _, _ in api.dashboard.response(for: "dashboard.css") }
+        router.get("/openapi.json") { _, _ in api.dashboard.response(for: "openapi.json") }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,

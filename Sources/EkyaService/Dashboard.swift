@@ -3,14 +3,14 @@ import EkyaStore
 import Foundation
 import Hummingbird
 
-/// The dashboard's files (plain HTML, CSS and JS committed in `Sources/EkyaService/Dashboard`; no CDN, no npm),
-/// read once from the module's resources.
+/// The dashboard's files (plain HTML, CSS and JS committed in `Sources/EkyaService/Dashboard`; no CDN, no npm)
+/// and the API's OpenAPI document, read once from the module's resources.
 public struct Dashboard: Sendable {
     let files: [String: String]
 
     public init() {
         var files: [String: String] = [:]
-        for name in ["index.html", "dashboard.js", "dashboard.css"] {
+        for name in ["index.html", "dashboard.js", "dashboard.css", "openapi.json"] {
             let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2,
                 let url = Bundle.module.url(forResource: parts[0], withExtension: parts[1], subdirectory: "Dashboard")
@@ -30,6 +30,7 @@ public struct Dashboard: Sendable {
             switch name.split(separator: ".").last {
             case "html": "text/html; charset=utf-8"
             case "css": "text/css; charset=utf-8"
+            case "json": "application/json; charset=utf-8"
             default: "text/javascript; charset=utf-8"
             }
         return Response(

@@ -40,6 +40,18 @@ public struct DataDirectory: Sendable {
         }
         let database = root.appendingPathComponent(Self.databaseFile)
         let modelsRoot = root.appendingPathComponent(Self.modelsDirectory, isDirectory: true)
+        if manager.fileExists(atPath: modelsRoot.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw DataDirectoryError(
+                message: "data directory '\(path)': \(modelsRoot.path) is a file, not the model store's directory; "
+                    + "move it away. Nothing was changed."
+            )
+        }
+        if manager.fileExists(atPath: database.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw DataDirectoryError(
+                message: "data directory '\(path)': \(database.path) is a directory, not the database. "
+                    + "Nothing was changed."
+            )
+        }
         let stored = Self.storedVersions(in: modelsRoot)
         let size = (try? manager.attributesOfItem(atPath: database.path)[.size] as? Int) ?? nil
         if stored > 0, (size ?? 0) == 0 {

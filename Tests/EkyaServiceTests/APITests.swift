@@ -68,6 +68,35 @@ import Testing
         #expect(try fixture.store.stream("cam-2") == nil)
     }
 
+    @Test func servesItsOpenAPIDocumentTheSameAsTheOneInDocsAndEveryPathInItAnswers() async throws {
+        let fixture = try Self.fixture()
+        try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/openapi.json")
+        let shipped = try Data(contentsOf: docs)
+        try await fixture.app.test(.router) { client in
+            let served = try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                return Data(response.body.readableBytesView)
+            }
+            #expect(served == shipped, "docs/openapi.json differs from the served document")
+            let document = try #require(try JSONSerialization.jsonObject(with: served) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            #expect(paths.count >= 9)
+            for (path, operations) in paths {
+                let uri = path.replacingOccurrences(of: "{id}", with: "cam-1")
+                    .replacingOccurrences(of: "{stream}", with: "cam-1")
+                for method in operations.keys {
+                    let verb = HTTPRequest.Method(rawValue: method.uppercased()) ?? .get
+                    try await client.execute(uri: uri, method: verb, headers: Self.auth, body: Self.body("{}")) {
+                        #expect($0.status != .notFound && $0.status != .methodNotAllowed, "\(method) \(path)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func listsStreamsAsAJSONArray() async throws {
         let fixture = try Self.fixture()
         try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)

@@ -4,14 +4,22 @@ import Testing
 @testable import EkyaStore
 
 @Suite struct DataDirectoryTests {
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-data-\(UUID().uuidString)")
+    /// A fresh directory under the system's temporary one, removed when the suite's value is released.
+    let scratch: URL
+
+    init() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-data-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// A data directory with a committed stream and one stored model version.
-    static func populated() throws -> URL {
+    func populated() throws -> URL {
         let root = try temporaryDirectory().appendingPathComponent("data")
         let data = try DataDirectory(path: root.path)
         for index in 0..<200 {
@@ -35,7 +43,8 @@ import Testing
     }
 
     @Test func aNewDirectoryOpensOwnerOnly() throws {
-        let root = try Self.temporaryDirectory().appendingPathComponent("fresh")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let root = try temporaryDirectory().appendingPathComponent("fresh")
         let data = try DataDirectory(path: root.path)
         #expect(try data.store.streams().isEmpty)
         let directory = try FileManager.default.attributesOfItem(atPath: root.path)
@@ -46,8 +55,9 @@ import Testing
 
     @Test(arguments: ["missing", "empty"])
     func aLostDatabaseBesideStoredModelsIsRefusedAndNothingIsDeleted(state: String) throws {
+        defer { try? FileManager.default.removeItem(at: scratch) }
         // Given a data directory whose database was deleted or truncated, with a stored model beside it
-        let root = try Self.populated()
+        let root = try populated()
         let database = root.appendingPathComponent("ekya.sqlite")
         for suffix in ["", "-wal", "-shm"] {
             try? FileManager.default.removeItem(atPath: database.path + suffix)
@@ -67,9 +77,22 @@ import Testing
         #expect(state == "missing" ? size == nil : size == 0)
     }
 
+    @Test func aModelStoreThatIsAFileIsRefusedWithAMessage() throws {
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let root = try temporaryDirectory()
+        try Data("x".utf8).write(to: root.appendingPathComponent("models"))
+        #expect {
+            try DataDirectory(path: root.path)
+        } throws: { error in
+            "\(error)".contains("models is a file, not the model store's directory")
+        }
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("ekya.sqlite").path))
+    }
+
     @Test func aDamagedDatabaseIsRefusedAtStartNamingTheFile() throws {
+        defer { try? FileManager.default.removeItem(at: scratch) }
         // Given a data directory whose database has three pages overwritten
-        let root = try Self.populated()
+        let root = try populated()
         let database = root.appendingPathComponent("ekya.sqlite")
         let handle = try FileHandle(forUpdating: database)
         let length = try handle.seekToEnd()
