@@ -1,9 +1,11 @@
+import EkyaCore
 import EkyaData
 import EkyaRuntime
 import EkyaStore
 import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// An API failure: its HTTP status and a message for the client.
 struct APIError: Error {
@@ -96,9 +98,37 @@ public struct RequestLimits<Builder: HTTPResponderBuilder>: HTTPResponderBuilder
     public func buildResponder() -> Responder { Responder(inner: router.buildResponder(), maxBody: maxBody) }
 }
 
-/// Requires `Authorization: Bearer <token>` on mutating requests (401 otherwise).
+/// Failed authentication attempts over a sliding window: past `limit` of them, every mutating request is
+/// refused until the window has passed, which caps token guessing at `limit / window` attempts per second.
+final class FailedAuthLimiter: Sendable {
+    let limit: Int
+    let window: Duration
+    private let failures = Mutex<[ContinuousClock.Instant]>([])
+
+    init(limit: Int = 20, window: Duration = .seconds(10)) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds until attempts are accepted again, or nil when they are accepted now.
+    func retryAfter(now: ContinuousClock.Instant) -> Int? {
+        failures.withLock { failures in
+            failures.removeAll { $0 + window <= now }
+            guard failures.count >= limit, let oldest = failures.first else { return nil }
+            return max(1, Int((oldest + window - now).inSeconds.rounded(.up)))
+        }
+    }
+
+    func recordFailure(now: ContinuousClock.Instant) {
+        failures.withLock { $0.append(now) }
+    }
+}
+
+/// Requires `Authorization: Bearer <token>` on mutating requests (401 otherwise; 429 while too many
+/// attempts have failed recently).
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
+    let limiter: FailedAuthLimiter
 
     func handle(
         _ request: Request,
@@ -111,12 +141,22 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             request.method == .post || request.method == .delete || request.method == .put
                 || request.method == .patch
         else { return try await next(request, context) }
+        let now = ContinuousClock.now
+        if let seconds = limiter.retryAfter(now: now) {
+            var response = JSON.error(
+                .tooManyRequests,
+                "too many failed authentication attempts; retry in \(seconds) s"
+            )
+            response.headers[.retryAfter] = String(seconds)
+            return response
+        }
         let expected = Array("Bearer \(token)".utf8)
         let given = Array((request.headers[.authorization] ?? "").utf8)
         // Constant-time comparison: the time taken does not reveal how much of the token matched.
         var difference = expected.count ^ given.count
         for index in expected.indices { difference |= Int(expected[index] ^ (index < given.count ? given[index] : 0)) }
         guard difference == 0, !token.isEmpty else {
+            limiter.recordFailure(now: now)
             var response = JSON.error(.unauthorized, "a valid bearer token is required (Authorization: Bearer <token>)")
             response.headers[.wwwAuthenticate] = "Bearer realm=\"ekya\""
             return response
@@ -283,7 +323,7 @@ public enum API {
     public static func router(_ api: APIContext) -> RequestLimits<Router<BasicRequestContext>> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: api.token))
+        router.add(middleware: BearerTokenMiddleware(token: api.token, limiter: FailedAuthLimiter()))
 
         router.get("/") { _, _ in api.dashboard.response(for: "index.html") }
         router.get("/dashboard.js") { _, _ in api.dashboard.response(for: "dashboard.js") }

@@ -97,6 +97,35 @@ import Testing
         }
     }
 
+    @Test func failedAuthenticationIsRateLimited() async throws {
+        // Given a limiter of 3 failures per 10 s, then the 4th attempt waits until the oldest failure expires
+        let limiter = FailedAuthLimiter(limit: 3, window: .seconds(10))
+        let start = ContinuousClock.now
+        for second in 0..<3 {
+            #expect(limiter.retryAfter(now: start + .seconds(second)) == nil)
+            limiter.recordFailure(now: start + .seconds(second))
+        }
+        #expect(limiter.retryAfter(now: start + .seconds(3)) == 7)
+        #expect(limiter.retryAfter(now: start + .seconds(10)) == nil)
+        // and the API answers 429 with Retry-After once 20 attempts with a wrong token have failed, even to
+        // the right token (a guess that happens to be right is not let through during the pause).
+        let fixture = try Self.fixture()
+        try await fixture.app.test(.router) { client in
+            for _ in 0..<20 {
+                try await client.execute(uri: "/api/streams/x", method: .delete, headers: [.authorization: "Bearer no"])
+                {
+                    #expect($0.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/api/streams/x", method: .delete, headers: Self.auth) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            }
+            // Reads are not affected.
+            try await client.execute(uri: "/api/health", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test func listsStreamsAsAJSONArray() async throws {
         let fixture = try Self.fixture()
         try fixture.store.requestAdd(id: "cam-1", scenario: "weather", seed: 3)
