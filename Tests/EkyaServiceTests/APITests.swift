@@ -58,7 +58,7 @@ import Testing
         // (the request sends only its head: a server that waited for the body would never answer).
         try await fixture.app.test(.live) { client in
             let port = try #require(client.port)
-            let answer = try RawHTTP.exchange(
+            let answer = try await RawHTTP.exchangeOffPool(
                 port: port,
                 "POST /api/streams HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(Self.token)\r\n"
                     + "Content-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n"

@@ -13,8 +13,17 @@ enum RawHTTP {
         var description: String
     }
 
-    /// Sends `request` to 127.0.0.1:`port` and returns what the server answers within `timeout` seconds.
-    static func exchange(port: Int, _ request: String, timeout: Int = 5) throws -> String {
+    /// `exchange` on a thread of its own: its blocking socket calls must not hold one of the few threads of
+    /// the cooperative pool, which the server under test needs to answer.
+    static func exchangeOffPool(port: Int, _ request: String) async throws -> String {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+            Thread { continuation.resume(with: Result { try exchange(port: port, request) }) }.start()
+        }
+    }
+
+    /// Sends `request` to 127.0.0.1:`port` and returns what the server answers within `timeout` seconds (a
+    /// hang guard: a loaded test machine can take seconds to answer).
+    static func exchange(port: Int, _ request: String, timeout: Int = 60) throws -> String {
         #if canImport(Glibc)
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -42,6 +51,7 @@ enum RawHTTP {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count < 0, errno == EINTR { continue }
             guard count > 0 else { break }
             answer += buffer[0..<count]
             if String(decoding: answer, as: UTF8.self).contains("\r\n\r\n") { break }
