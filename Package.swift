@@ -128,7 +128,7 @@ targets += [
     ),
     .target(
         name: "EkyaData",
-        dependencies: ["CEkyaCodecs"],
+        dependencies: ["CEkyaCodecs", "EkyaCore"],
         swiftSettings: strictSettings
     ),
     // Parts that need the ML backend: window-model training (drift evidence) and the model teacher.
@@ -139,7 +139,7 @@ targets += [
     ),
     .testTarget(
         name: "EkyaDataTests",
-        dependencies: ["EkyaData", "CEkyaCodecs"],
+        dependencies: ["EkyaData", "EkyaCore", "CEkyaCodecs"],
         swiftSettings: strictSettings
     ),
     .testTarget(

@@ -22,7 +22,7 @@ enum LiveReport {
                     early + epochs + (record.swapTime.map { "⇄\(Int($0))s" } ?? (record.refusedSwap ? "refused" : ""))
                     + refined
                 cells.append(
-                    "\(record.stream) \(pct(record.measuredAccuracy)) (\(pct(record.simulatedAccuracy))) \(config) \(swap)"
+                    "\(record.stream) \(TextFormat.percent(record.measuredAccuracy)) (\(TextFormat.percent(record.simulatedAccuracy))) \(config) \(swap)"
                 )
             }
             lines.append(
@@ -30,10 +30,12 @@ enum LiveReport {
                     + String(
                         format: " || mean %@ (model %@), delay %.1fs, labels %@ right (%.1f device-s), "
                             + "profiled %d/%d configurations, profiling %.1f device-s = %.0f%% of exhaustive",
-                        pct(window.meanMeasured),
-                        pct(window.meanSimulated),
+                        TextFormat.percent(window.meanMeasured),
+                        TextFormat.percent(window.meanSimulated),
                         window.delay,
-                        pct(window.streams.map(\.labelAccuracy).reduce(0, +) / Double(max(1, window.streams.count))),
+                        TextFormat.percent(
+                            window.streams.map(\.labelAccuracy).reduce(0, +) / Double(max(1, window.streams.count))
+                        ),
                         window.labellingCost,
                         window.profiledConfigurations,
                         window.totalConfigurations,
@@ -45,7 +47,7 @@ enum LiveReport {
         lines.append(
             String(
                 format: "mean accuracy %@, max share error %.3f, mean |measured − model| %.2f points",
-                pct(report.meanAccuracy),
+                TextFormat.percent(report.meanAccuracy),
                 report.maxShareError,
                 report.meanPredictionError
             )
@@ -57,7 +59,7 @@ enum LiveReport {
         var lines = ["Comparison on the same streams, data and seed (mean accuracy over windows):"]
         for report in reports {
             lines.append(
-                "  \(report.scheduler.padding(toLength: 24, withPad: " ", startingAt: 0)) \(pct(report.meanAccuracy))"
+                "  \(report.scheduler.padding(toLength: 24, withPad: " ", startingAt: 0)) \(TextFormat.percent(report.meanAccuracy))"
             )
         }
         if let ekya = reports.first, let best = bestUniform(reports) {
@@ -181,7 +183,6 @@ enum LiveReport {
         return svg.joined(separator: "\n") + "\n"
     }
 
-    static func pct(_ value: Double) -> String { String(format: "%.1f%%", value * 100) }
 }
 
 /// The canonical trace header, shared with the simulator's format.

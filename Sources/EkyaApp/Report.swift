@@ -121,7 +121,7 @@ enum Report {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(escape(title))</text>",
+            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(TextFormat.xmlEscaped(title))</text>",
         ]
         for (panelIndex, panel) in panels.enumerated() {
             let x0 = left + Double(panelIndex) * (panelWidth + 30)
@@ -133,7 +133,7 @@ enum Report {
             svg.append(
                 "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>"
             )
-            svg.append("<text x=\"\(x0 + 5)\" y=\"\(top - 6)\">\(escape(panel.label))</text>")
+            svg.append("<text x=\"\(x0 + 5)\" y=\"\(top - 6)\">\(TextFormat.xmlEscaped(panel.label))</text>")
             for tick in stride(from: low, through: high, by: 10) {
                 let y = top + panelHeight - (tick - low) / span * panelHeight
                 svg.append(
@@ -166,7 +166,7 @@ enum Report {
             let y = top + 10 + Double(index) * 18
             svg.append(
                 "<line x1=\"\(legendX)\" y1=\"\(y)\" x2=\"\(legendX + 20)\" y2=\"\(y)\" stroke=\"\(palette[index % palette.count])\" "
-                    + "stroke-width=\"3\"/><text x=\"\(legendX + 26)\" y=\"\(y + 4)\">\(escape(scheduler))</text>"
+                    + "stroke-width=\"3\"/><text x=\"\(legendX + 26)\" y=\"\(y + 4)\">\(TextFormat.xmlEscaped(scheduler))</text>"
             )
         }
         svg.append(
@@ -175,8 +175,4 @@ enum Report {
         return svg.joined(separator: "\n") + "\n"
     }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
 }

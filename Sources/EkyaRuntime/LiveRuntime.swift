@@ -234,11 +234,11 @@ public final class LiveRuntime {
                 }
             }
             let line = result.record.streams.map {
-                "\($0.stream) \(percent($0.measuredAccuracy))\(($0.swapTime ?? $0.profileSwapTime) != nil ? " ⇄" : "")"
+                "\($0.stream) \(TextFormat.percent($0.measuredAccuracy))\(($0.swapTime ?? $0.profileSwapTime) != nil ? " ⇄" : "")"
             }
             progress(
                 "window \(window) done [\(scheduler.name)]: " + line.joined(separator: ", ")
-                    + " | mean \(percent(result.record.meanMeasured)) (model \(percent(result.record.meanSimulated)))"
+                    + " | mean \(TextFormat.percent(result.record.meanMeasured)) (model \(TextFormat.percent(result.record.meanSimulated)))"
             )
         }
         return LiveRunReport(
@@ -249,9 +249,4 @@ public final class LiveRuntime {
             outcomes: history
         )
     }
-}
-
-func percent(_ value: Double) -> String {
-    let tenths = Int((value * 1000).rounded())
-    return "\(tenths / 10).\(abs(tenths % 10))%"
 }

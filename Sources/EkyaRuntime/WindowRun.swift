@@ -196,12 +196,12 @@ final class WindowRun {
         }
         let planned = initialPlan.streams.enumerated().map { index, plan in
             plan.option.map {
-                "\(names[index]):\(initialProblem.streams[index].options[$0].name)@\(format2(plan.training))"
+                "\(names[index]):\(initialProblem.streams[index].options[$0].name)@\(TextFormat.fixed2(plan.training))"
             } ?? "\(names[index]):-"
         }
         progress(
             "window \(window) [\(scheduler.name)] t=\(Int(delay))s plan: \(planned.joined(separator: " ")) "
-                + "(profiling \(Int(profilingCost)) device-s; full frame rate \(format2(scaling.saturationShare)))"
+                + "(profiling \(Int(profilingCost)) device-s; full frame rate \(TextFormat.fixed2(scaling.saturationShare)))"
         )
 
         // Execute; on each completion validate, swap or refuse, and re-allocate.
@@ -405,7 +405,7 @@ final class WindowRun {
         }
         progress(
             "  t=\(Int(now))s \(names[index]): profiled \(job.group.map { settings.configurations[$0].name }.joined(separator: ",")) "
-                + "in the background (\(format2(job.deviceTime)) device-s)"
+                + "in the background (\(TextFormat.fixed2(job.deviceTime)) device-s)"
         )
         if settings.servesProfiledModels, let accuracy, accuracy > current[index] {
             profiledModels[index] = (job.job.model, accuracy)
@@ -701,7 +701,7 @@ final class WindowRun {
         servedEpoch[index] = nil
         progress(
             "  t=\(Int(now))s \(names[index]): swapped in \(what) "
-                + "(validation \(percent(before)) → \(percent(accuracy)))"
+                + "(validation \(TextFormat.percent(before)) → \(TextFormat.percent(accuracy)))"
         )
         serving[index] = model
         current[index] = accuracy
@@ -739,18 +739,18 @@ final class WindowRun {
                 let share = executor.share(of: inference[index].id) ?? 0
                 let training =
                     retraining[index].map {
-                        " train \(format2(executor.share(of: $0.id) ?? 0)) \($0.configuration.name) "
+                        " train \(TextFormat.fixed2(executor.share(of: $0.id) ?? 0)) \($0.configuration.name) "
                             + "\(Int($0.progress * 100))%"
                     } ?? ""
                 let refining =
                     refinement[index].map {
-                        " refine \(format2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * Double($0.job.plan.epochs)))"
+                        " refine \(TextFormat.fixed2(executor.share(of: $0.id) ?? 0)) epoch \(Int($0.progress * Double($0.job.plan.epochs)))"
                     } ?? ""
                 let profilingNow =
                     profiling.flatMap {
-                        $0.stream == index ? " profile \(format2(executor.share(of: $0.id) ?? 0))" : nil
+                        $0.stream == index ? " profile \(TextFormat.fixed2(executor.share(of: $0.id) ?? 0))" : nil
                     } ?? ""
-                return "\(names[index]) inf \(format2(share))\(training)\(refining)\(profilingNow)"
+                return "\(names[index]) inf \(TextFormat.fixed2(share))\(training)\(refining)\(profilingNow)"
             }
             progress("  t=\(Int(now))s " + status.joined(separator: " | "))
         }
@@ -823,7 +823,7 @@ final class WindowRun {
             records[index].refusedSwap = true
             progress(
                 "  t=\(Int(now))s \(names[index]): refused \(job.configuration.name) "
-                    + "(validation \(percent(accuracy)) ≤ \(percent(before)))"
+                    + "(validation \(TextFormat.percent(accuracy)) ≤ \(TextFormat.percent(before)))"
             )
         }
     }
@@ -917,9 +917,4 @@ final class WindowRun {
         let predictions = try model.predict(batch, batchSize: 256)
         return Double(zip(predictions, frames.labels).filter { $0.0.classIndex == $0.1 }.count) / Double(frames.count)
     }
-}
-
-func format2(_ value: Double) -> String {
-    let hundredths = Int((value * 100).rounded())
-    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }

@@ -1,3 +1,4 @@
+import EkyaCore
 import EkyaData
 import Testing
 

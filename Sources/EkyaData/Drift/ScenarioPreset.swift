@@ -1,3 +1,4 @@
+import EkyaCore
 import Foundation
 
 /// The built-in drift scenarios, from no drift to every kind at once.

@@ -1,3 +1,5 @@
+import EkyaCore
+
 /// A teacher that returns the true labels, optionally with a configurable rate of random mistakes.
 ///
 /// A mistaken label is a uniformly chosen *other* class. Whether a crop is mislabelled depends only on

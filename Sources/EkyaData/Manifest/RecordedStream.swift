@@ -1,3 +1,5 @@
+import EkyaCore
+
 /// One user camera's crops, as read from a manifest, in timestamp order.
 public struct RecordedStream: Sendable, Equatable {
     /// The stream name from the manifest.

@@ -1,3 +1,4 @@
+import EkyaCore
 import Foundation
 
 /// Renders a stream's drift report as a self-contained SVG line chart.
@@ -25,7 +26,7 @@ public enum DriftPlot {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
                 + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(format(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(escape(title))</text>",
+            "<text x=\"\(format(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(TextFormat.xmlEscaped(title))</text>",
         ]
         // Grid and y labels (0 %...100 %).
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
@@ -80,14 +81,10 @@ public enum DriftPlot {
             svg.append(
                 "<rect x=\"\(format(legendX))\" y=\"30\" width=\"12\" height=\"12\" fill=\"\(entry.1)\"/>"
             )
-            svg.append("<text x=\"\(format(legendX + 18))\" y=\"40\">\(escape(entry.0))</text>")
+            svg.append("<text x=\"\(format(legendX + 18))\" y=\"40\">\(TextFormat.xmlEscaped(entry.0))</text>")
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
     }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-    }
 }

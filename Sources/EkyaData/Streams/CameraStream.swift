@@ -1,3 +1,5 @@
+import EkyaCore
+
 /// A camera's stream of item crops, made from a pool of real images under a drift schedule.
 ///
 /// Window `w` lasts ``StreamConfiguration/windowDuration`` and holds ``StreamConfiguration/cropsPerWindow``
