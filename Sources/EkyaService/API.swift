@@ -24,6 +24,8 @@ public struct APIContext: Sendable {
     public var token: String
     public var windowSeconds: Double
     public var dashboard: Dashboard
+    /// Failed authentication attempts, shared by every request.
+    let authLimiter: FailedAuthLimiter
 
     public init(
         store: ServiceStore,
@@ -33,6 +35,27 @@ public struct APIContext: Sendable {
         windowSeconds: Double,
         dashboard: Dashboard = Dashboard()
     ) {
+        self.init(
+            store: store,
+            state: state,
+            registry: registry,
+            token: token,
+            windowSeconds: windowSeconds,
+            dashboard: dashboard,
+            authLimiter: FailedAuthLimiter()
+        )
+    }
+
+    init(
+        store: ServiceStore,
+        state: ServiceState,
+        registry: PrometheusCollectorRegistry,
+        token: String,
+        windowSeconds: Double,
+        dashboard: Dashboard,
+        authLimiter: FailedAuthLimiter
+    ) {
+        self.authLimiter = authLimiter
         self.store = store
         self.state = state
         self.registry = registry
@@ -162,6 +185,18 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         }
         return try await next(request, context)
+    }
+}
+
+/// Blocking work of the HTTP handlers (SQLite reads and writes) on threads of its own, so that the few
+/// threads of the cooperative pool stay free to serve other requests while a query runs.
+enum Blocking {
+    static let queue = DispatchQueue(label: "ekya.api.store", qos: .userInitiated, attributes: .concurrent)
+
+    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body() }) }
+        }
     }
 }
 
@@ -323,7 +358,7 @@ public enum API {
     public static func router(_ api: APIContext) -> RequestLimits<Router<BasicRequestContext>> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: BearerTokenMiddleware(token: api.token, limiter: FailedAuthLimiter()))
+        router.add(middleware: BearerTokenMiddleware(token: api.token, limiter: api.authLimiter))
 
         router.get("/") { _, _ in api.dashboard.response(for: "index.html") }
         router.get("/dashboard.js") { _, _ in api.dashboard.response(for: "dashboard.js") }
@@ -350,13 +385,13 @@ public enum API {
                 )
             )
         }
-        router.get("/api/streams") { _, _ in try JSON.response(try streams(api)) }
+        router.get("/api/streams") { _, _ in try await Blocking.run { try JSON.response(try streams(api)) } }
         router.get("/api/streams/:id") { _, context in
             let id = try context.parameters.require("id")
-            guard let stream = try streams(api, includeRemoved: true).first(where: { $0.id == id }) else {
-                throw APIError.notFound("no stream '\(id)'")
+            return try await Blocking.run {
+                guard let record = try api.store.stream(id) else { throw APIError.notFound("no stream '\(id)'") }
+                return try JSON.response(try stream(api, record: record))
             }
-            return try JSON.response(stream)
         }
         router.post("/api/streams") { request, context in
             let object = try await jsonObject(request)
@@ -366,7 +401,9 @@ public enum API {
             } catch let error as StreamRequest.Invalid {
                 throw APIError.badRequest("field '\(error.field)' \(error.message)")
             }
-            try api.store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
+            try await Blocking.run {
+                _ = try api.store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
+            }
             return try JSON.response(
                 AcceptedDTO(stream: spec.id, action: "add", appliesAt: "next window boundary"),
                 status: .accepted
@@ -374,7 +411,7 @@ public enum API {
         }
         router.delete("/api/streams/:id") { _, context in
             let id = try context.parameters.require("id")
-            try api.store.requestRemove(id: id)
+            try await Blocking.run { _ = try api.store.requestRemove(id: id) }
             return try JSON.response(
                 AcceptedDTO(stream: id, action: "remove", appliesAt: "next window boundary"),
                 status: .accepted
@@ -388,59 +425,74 @@ public enum API {
                 default: 50,
                 range: 1...1000
             )
-            if let stream = query["stream"].map(String.init) {
-                guard try api.store.stream(stream) != nil else { throw APIError.notFound("no stream '\(stream)'") }
-                let rows = try api.store.windows(stream: stream, limit: limit).map { streamWindow($0, stream: stream) }
-                return try JSON.response(rows)
+            let stream = query["stream"].map(String.init)
+            return try await Blocking.run {
+                if let stream {
+                    guard try api.store.stream(stream) != nil else { throw APIError.notFound("no stream '\(stream)'") }
+                    let rows = try api.store.windows(stream: stream, limit: limit).map {
+                        streamWindow($0, stream: stream)
+                    }
+                    return try JSON.response(rows)
+                }
+                return try JSON.response(try api.store.windows(limit: limit).map(window))
             }
-            return try JSON.response(try api.store.windows(limit: limit).map(window))
         }
-        router.get("/api/plan") { _, _ in try JSON.response(try plan(api)) }
+        router.get("/api/plan") { _, _ in try await Blocking.run { try JSON.response(try plan(api)) } }
         router.get("/api/models/:stream") { _, context in
             let id = try context.parameters.require("stream")
-            guard let stream = try api.store.stream(id) else { throw APIError.notFound("no stream '\(id)'") }
-            let versions = try api.store.modelVersions(stream: id).map {
-                ModelsDTO.Version(
-                    version: $0.version,
-                    status: $0.status.rawValue,
-                    createdAt: $0.createdAt,
-                    window: $0.window,
-                    configuration: $0.configuration,
-                    validationAccuracy: $0.validationAccuracy,
-                    path: $0.path,
-                    serving: $0.version == stream.servingVersion
-                )
-            }
-            return try JSON.response(ModelsDTO(stream: id, servingVersion: stream.servingVersion, versions: versions))
+            return try await Blocking.run { try modelsResponse(api, stream: id) }
         }
         router.post("/api/models/:stream/rollback") { request, context in
-            let id = try context.parameters.require("stream")
-            var version: Int?
-            if let object = try await jsonObject(request, allowEmpty: true) as [String: Any]? {
-                if let unknown = object.keys.sorted().first(where: { $0 != "version" }) {
-                    throw APIError.badRequest("field '\(unknown)' is unknown; known fields: version")
-                }
-                if let value = object["version"] {
-                    guard let number = jsonInteger(value), number >= 1 else {
-                        throw APIError.badRequest("field 'version' must be a positive integer")
-                    }
-                    version = number
-                }
-            }
-            let (from, to) = try api.store.requestRollback(stream: id, to: version)
-            return try JSON.response(
-                AcceptedDTO(
-                    stream: id,
-                    action: "rollback",
-                    appliesAt: "next window boundary",
-                    fromVersion: from,
-                    toVersion: to
-                ),
-                status: .accepted
+            try await rollback(api, request: request, context: context)
+        }
+        router.get("/api/dashboard") { _, _ in try await Blocking.run { try JSON.response(try DashboardData.make(api)) }
+        }
+        return RequestLimits(router: router, maxBody: maxBody)
+    }
+
+    static func modelsResponse(_ api: APIContext, stream id: String) throws -> Response {
+        guard let stream = try api.store.stream(id) else { throw APIError.notFound("no stream '\(id)'") }
+        let versions = try api.store.modelVersions(stream: id).map {
+            ModelsDTO.Version(
+                version: $0.version,
+                status: $0.status.rawValue,
+                createdAt: $0.createdAt,
+                window: $0.window,
+                configuration: $0.configuration,
+                validationAccuracy: $0.validationAccuracy,
+                path: $0.path,
+                serving: $0.version == stream.servingVersion
             )
         }
-        router.get("/api/dashboard") { _, _ in try JSON.response(try DashboardData.make(api)) }
-        return RequestLimits(router: router, maxBody: maxBody)
+        return try JSON.response(ModelsDTO(stream: id, servingVersion: stream.servingVersion, versions: versions))
+    }
+
+    static func rollback(_ api: APIContext, request: Request, context: BasicRequestContext) async throws -> Response {
+        let id = try context.parameters.require("stream")
+        var version: Int?
+        if let object = try await jsonObject(request, allowEmpty: true) as [String: Any]? {
+            if let unknown = object.keys.sorted().first(where: { $0 != "version" }) {
+                throw APIError.badRequest("field '\(unknown)' is unknown; known fields: version")
+            }
+            if let value = object["version"] {
+                guard let number = jsonInteger(value), number >= 1 else {
+                    throw APIError.badRequest("field 'version' must be a positive integer")
+                }
+                version = number
+            }
+        }
+        let requested = version
+        let (from, to) = try await Blocking.run { try api.store.requestRollback(stream: id, to: requested) }
+        return try JSON.response(
+            AcceptedDTO(
+                stream: id,
+                action: "rollback",
+                appliesAt: "next window boundary",
+                fromVersion: from,
+                toVersion: to
+            ),
+            status: .accepted
+        )
     }
 
     /// The request body as a JSON object (400 naming the problem otherwise; empty allowed when asked).
@@ -483,29 +535,32 @@ public enum API {
     }
 
     static func streams(_ api: APIContext, includeRemoved: Bool = false) throws -> [StreamDTO] {
+        try api.store.streams(includeRemoved: includeRemoved).map { try stream(api, record: $0) }
+    }
+
+    /// One stream's view: its record, its newest result and plan, and its live shares.
+    static func stream(_ api: APIContext, record: StreamRecord) throws -> StreamDTO {
         let live = api.state.snapshot.live
-        return try api.store.streams(includeRemoved: includeRemoved).map { record in
-            let last = try api.store.windows(stream: record.id, limit: 20).first { $0.result != nil }
-            let current = live?.streams.first { $0.stream == record.id }
-            return StreamDTO(
-                id: record.id,
-                scenario: record.scenario,
-                seed: record.seed,
-                status: record.status.rawValue,
-                servingVersion: record.servingVersion,
-                addedWindow: record.addedWindow,
-                removedWindow: record.removedWindow,
-                lastWindow: last?.window.number,
-                accuracyRealised: last?.result?.measuredAccuracy,
-                accuracyPredicted: last?.result?.simulatedAccuracy,
-                retrainingPredictedEndAccuracy: last?.result?.predictedEndAccuracy,
-                retrainingRealisedEndAccuracy: last?.result?.realisedEndAccuracy,
-                inferenceShare: current?.inferenceShare ?? last?.plan?.inferenceShare,
-                trainingShare: current?.trainingShare ?? last?.plan?.trainingShare,
-                configuration: current?.configuration ?? last?.plan?.configuration,
-                retrainingProgress: current?.progress
-            )
-        }
+        let last = try api.store.latestResult(stream: record.id)
+        let current = live?.streams.first { $0.stream == record.id }
+        return StreamDTO(
+            id: record.id,
+            scenario: record.scenario,
+            seed: record.seed,
+            status: record.status.rawValue,
+            servingVersion: record.servingVersion,
+            addedWindow: record.addedWindow,
+            removedWindow: record.removedWindow,
+            lastWindow: last?.window.number,
+            accuracyRealised: last?.result?.measuredAccuracy,
+            accuracyPredicted: last?.result?.simulatedAccuracy,
+            retrainingPredictedEndAccuracy: last?.result?.predictedEndAccuracy,
+            retrainingRealisedEndAccuracy: last?.result?.realisedEndAccuracy,
+            inferenceShare: current?.inferenceShare ?? last?.plan?.inferenceShare,
+            trainingShare: current?.trainingShare ?? last?.plan?.trainingShare,
+            configuration: current?.configuration ?? last?.plan?.configuration,
+            retrainingProgress: current?.progress
+        )
     }
 
     static func window(_ record: WindowRecord) -> WindowDTO {

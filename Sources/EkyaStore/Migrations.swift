@@ -5,7 +5,9 @@ import GRDB
 /// Never edit a released migration: add a new one.
 public enum StoreMigrations {
     /// Migration identifiers, oldest first.
-    public static let identifiers = ["v1-initial", "v2-commands-and-timelines", "v3-labelling"]
+    public static let identifiers = [
+        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index",
+    ]
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -116,6 +118,10 @@ public enum StoreMigrations {
             try db.alter(table: "stream_windows") { table in
                 table.add(column: "labelAccuracy", .double)
             }
+        }
+        migrator.registerMigration("v4-stream-window-index") { db in
+            // A stream's newest result without scanning every window (`GET /api/streams`).
+            try db.create(index: "stream_windows_by_stream", on: "stream_windows", columns: ["stream", "windowId"])
         }
         return migrator
     }

@@ -383,6 +383,20 @@ public final class ServiceStore: Sendable {
         }
     }
 
+    /// The newest window for which `stream` has a result, with that result and its plan (indexed lookups).
+    public func latestResult(stream: String) throws -> StreamWindowSummary? {
+        try writer.read { db in
+            guard
+                let result = try StreamWindowRecord.filter(Column("stream") == stream)
+                    .order(Column("windowId").desc).fetchOne(db),
+                let window = try WindowRecord.fetchOne(db, key: result.windowId)
+            else { return nil }
+            let plan = try PlanRecord.filter(Column("windowId") == result.windowId && Column("stream") == stream)
+                .fetchOne(db)
+            return StreamWindowSummary(window: window, result: result, plan: plan)
+        }
+    }
+
     public func profiling(windowID: Int64) throws -> [ProfilingRecord] {
         try writer.read { db in try ProfilingRecord.filter(Column("windowId") == windowID).fetchAll(db) }
     }

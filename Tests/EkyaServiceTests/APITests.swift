@@ -18,13 +18,21 @@ import Testing
         var app: Application<RequestLimits<Router<BasicRequestContext>>.Responder>
     }
 
-    static func fixture() throws -> Fixture {
+    static func fixture(authLimiter: FailedAuthLimiter = FailedAuthLimiter()) throws -> Fixture {
         let store = try ServiceStore.inMemory()
         let state = ServiceState()
         let registry = PrometheusCollectorRegistry()
         _ = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let router = API.router(
-            APIContext(store: store, state: state, registry: registry, token: token, windowSeconds: 60)
+            APIContext(
+                store: store,
+                state: state,
+                registry: registry,
+                token: token,
+                windowSeconds: 60,
+                dashboard: Dashboard(),
+                authLimiter: authLimiter
+            )
         )
         return Fixture(store: store, state: state, registry: registry, app: Application(router: router))
     }
@@ -108,8 +116,9 @@ import Testing
         #expect(limiter.retryAfter(now: start + .seconds(3)) == 7)
         #expect(limiter.retryAfter(now: start + .seconds(10)) == nil)
         // and the API answers 429 with Retry-After once 20 attempts with a wrong token have failed, even to
-        // the right token (a guess that happens to be right is not let through during the pause).
-        let fixture = try Self.fixture()
+        // the right token (a guess that happens to be right is not let through during the pause). The window
+        // is an hour here, so a slow test machine cannot let the first failures expire.
+        let fixture = try Self.fixture(authLimiter: FailedAuthLimiter(limit: 20, window: .seconds(3600)))
         try await fixture.app.test(.router) { client in
             for _ in 0..<20 {
                 try await client.execute(uri: "/api/streams/x", method: .delete, headers: [.authorization: "Bearer no"])

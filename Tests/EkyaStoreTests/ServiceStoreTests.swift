@@ -40,6 +40,70 @@ import Testing
         #expect(try store.modelVersions(stream: "cam-1").count == 1)
     }
 
+    @Test func aStreamsLatestResultIsItsNewestWindowWithAResult() throws {
+        // Given a stream with results in windows 1 and 2, and a running window 3 without one
+        let store = try ServiceStore.inMemory()
+        try store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        #expect(try store.latestResult(stream: "cam") == nil)
+        let run = try store.beginRun(configuration: "{}")
+        for number in 1...3 {
+            let window = try store.beginWindow(
+                WindowRecord(
+                    runId: run,
+                    number: number,
+                    status: .running,
+                    scheduler: "thief",
+                    streams: "cam",
+                    startedAt: Date(),
+                    windowSeconds: 60
+                )
+            )
+            guard number < 3 else { continue }
+            try store.complete(
+                WindowCompletion(
+                    window: window,
+                    streams: [
+                        StreamWindowRecord(
+                            windowId: window.id ?? -1,
+                            stream: "cam",
+                            startAccuracy: 0.5,
+                            measuredAccuracy: 0.6 + Double(number) / 10,
+                            simulatedAccuracy: 0.6,
+                            configuration: nil,
+                            predictedEndAccuracy: nil,
+                            realisedEndAccuracy: nil,
+                            predictedCost: nil,
+                            realisedCost: nil,
+                            swapTime: nil,
+                            refusedSwap: false,
+                            failure: nil,
+                            shareError: 0,
+                            modelVersion: nil,
+                            timeline: "[]",
+                            labelAccuracy: 1
+                        )
+                    ],
+                    plans: [
+                        PlanRecord(
+                            windowId: window.id ?? -1,
+                            stream: "cam",
+                            inferenceShare: 0.5,
+                            trainingShare: 0.5,
+                            configuration: "head-1"
+                        )
+                    ],
+                    profiling: [],
+                    acceptedModels: []
+                )
+            )
+        }
+        // Then the latest result is window 2's, with its plan
+        let latest = try #require(try store.latestResult(stream: "cam"))
+        #expect(latest.window.number == 2)
+        #expect(abs((latest.result?.measuredAccuracy ?? 0) - 0.8) < 1e-12)
+        #expect(latest.plan?.configuration == "head-1")
+    }
+
     @Test func rollbackServesTheNewestOlderAcceptedVersion() throws {
         // Given a stream with versions 1, 2, 3 (3 serving)
         let store = try ServiceStore.inMemory()
