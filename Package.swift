@@ -196,6 +196,7 @@ targets += [
     .testTarget(
         name: "EkyaServiceTests",
         dependencies: [
+            "EkyaCore",
             "EkyaService",
             "EkyaStore",
             "EkyaRuntime",

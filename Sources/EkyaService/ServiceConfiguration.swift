@@ -46,6 +46,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Model versions kept on disk per stream (newest first; the serving one always stays).
     public var keepModelVersions: Int
     public var fashionMNISTDirectory: String
+    /// The runtime's mechanisms and training settings, as `ekya run` has them (same keys, same defaults).
+    public var features = RuntimeFeatures()
 
     public init(
         host: String = "127.0.0.1",
@@ -99,18 +101,30 @@ public struct ServiceConfiguration: Sendable, Equatable {
             devices: devices,
             slowdown: slowdown,
             clock: .virtual,
+            configurations: RetrainingConfiguration.grid(named: features.grid) ?? RetrainingConfiguration.defaultGrid,
             profileEpochs: profileEpochs,
+            servesProfiledModels: features.servesProfiledModels,
+            refinesWithIdleCapacity: features.refinesWithIdleCapacity,
+            servesImprovedEpochs: features.servesImprovedEpochs,
+            profilesInBackground: features.profilesInBackground,
+            retrainsServingModel: features.retrainsServingModel,
+            fullRateHeadroom: features.fullRateHeadroom,
+            policy: features.policy,
             labelErrorRate: labelErrorRate,
             teacher: teacher,
+            learningRate: features.learningRate,
+            usesAdam: features.usesAdam,
             seed: seed
         )
     }
 
-    static let keys = [
-        "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
-        "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions", "fashion_mnist_directory",
-        "teacher", "label_error_rate", "teacher_cache",
-    ]
+    public static let keys =
+        [
+            "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
+            "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions",
+            "fashion_mnist_directory",
+            "teacher", "label_error_rate", "teacher_cache",
+        ] + RuntimeFeatures.keys
 
     /// Parses `host:port` (IPv6 as `[::1]:8080`).
     public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
@@ -183,6 +197,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         configuration.labelErrorRate = try fields.number("label_error_rate", in: 0...1) ?? configuration.labelErrorRate
         configuration.teacherCache = try fields.string("teacher_cache") ?? configuration.teacherCache
+        configuration.features = try RuntimeFeatures.parse(fields)
         if let scheduler = try fields.string("scheduler") {
             do {
                 _ = try SchedulerSpec.make(scheduler)
@@ -238,7 +253,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
             "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
             "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions),\
-            "teacher":"\(teacher.rawValue)","label_error_rate":\(labelErrorRate)}
+            "teacher":"\(teacher.rawValue)","label_error_rate":\(labelErrorRate),\(features.summaryJSON)}
             """
     }
 }
@@ -281,6 +296,71 @@ public enum StreamRequest {
     }
 }
 
+/// The live runtime's mechanisms and training settings in a `serve` configuration: the keys and defaults of
+/// `ekya run --config`, so every runtime option is reachable from both.
+public struct RuntimeFeatures: Sendable, Equatable {
+    public var servesProfiledModels = true
+    public var refinesWithIdleCapacity = true
+    public var servesImprovedEpochs = true
+    public var profilesInBackground = true
+    public var retrainsServingModel = true
+    public var fullRateHeadroom = 1.5
+    public var learningRate = 0.01
+    public var usesAdam = false
+    public var policy = ReallocationPolicy.paper
+    /// "small" (6 configurations) or "paper" (18).
+    public var grid = "small"
+
+    public init() {}
+
+    static let keys = [
+        "serve_profiled_models", "refine_with_idle_capacity", "serve_improved_epochs", "profile_in_background",
+        "retrain_serving_model", "full_rate_headroom", "learning_rate", "optimizer", "policy", "grid",
+    ]
+
+    static func parse(_ fields: JSONFields) throws -> RuntimeFeatures {
+        var features = RuntimeFeatures()
+        features.servesProfiledModels = try fields.bool("serve_profiled_models") ?? features.servesProfiledModels
+        features.refinesWithIdleCapacity =
+            try fields.bool("refine_with_idle_capacity") ?? features.refinesWithIdleCapacity
+        features.servesImprovedEpochs = try fields.bool("serve_improved_epochs") ?? features.servesImprovedEpochs
+        features.profilesInBackground = try fields.bool("profile_in_background") ?? features.profilesInBackground
+        features.retrainsServingModel = try fields.bool("retrain_serving_model") ?? features.retrainsServingModel
+        features.fullRateHeadroom = try fields.number("full_rate_headroom", in: 1...4) ?? features.fullRateHeadroom
+        features.learningRate = try fields.number("learning_rate", in: 1e-6...10) ?? features.learningRate
+        if let optimizer = try fields.string("optimizer") {
+            guard optimizer == "sgd" || optimizer == "adam" else {
+                throw fields.fail("field 'optimizer' must be 'sgd' or 'adam', not '\(optimizer)'")
+            }
+            features.usesAdam = optimizer == "adam"
+        }
+        if let name = try fields.string("policy") {
+            guard let policy = ReallocationPolicy(rawValue: name) else {
+                let names = ReallocationPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fields.fail("field 'policy' must be one of \(names), not '\(name)'")
+            }
+            features.policy = policy
+        }
+        if let grid = try fields.string("grid") {
+            guard RetrainingConfiguration.grid(named: grid) != nil else {
+                throw fields.fail("field 'grid' must be 'small' or 'paper', not '\(grid)'")
+            }
+            features.grid = grid
+        }
+        return features
+    }
+
+    var summaryJSON: String {
+        """
+        "serve_profiled_models":\(servesProfiledModels),"refine_with_idle_capacity":\(refinesWithIdleCapacity),\
+        "serve_improved_epochs":\(servesImprovedEpochs),"profile_in_background":\(profilesInBackground),\
+        "retrain_serving_model":\(retrainsServingModel),"full_rate_headroom":\(fullRateHeadroom),\
+        "learning_rate":\(learningRate),"optimizer":"\(usesAdam ? "adam" : "sgd")","policy":"\(policy.rawValue)",\
+        "grid":"\(grid)"
+        """
+    }
+}
+
 /// Typed access to a JSON object's fields with errors that name them.
 struct JSONFields {
     let dictionary: [String: Any]
@@ -289,6 +369,14 @@ struct JSONFields {
     init(_ dictionary: [String: Any], fail: @escaping (String) -> ServiceError) {
         self.dictionary = dictionary
         self.fail = fail
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = dictionary[key] else { return nil }
+        guard let number = value as? NSNumber, String(cString: number.objCType) == "c" else {
+            throw fail("field '\(key)' must be true or false")
+        }
+        return number.boolValue
     }
 
     func string(_ key: String) throws -> String? {

@@ -1,3 +1,4 @@
+import EkyaCore
 import EkyaRuntime
 import Testing
 
@@ -34,6 +35,20 @@ import Testing
         #expect(ones.devices == 1 && ones.pauseSeconds == 0 && ones.seed == 0 && ones.labelErrorRate == 0)
         #expect(ones.cycle == 1 && ones.keepModelVersions == 1 && ones.profileEpochs == 1)
         #expect(ones.streams.map(\.seed) == [1, 0])
+        // Every runtime option of `ekya run` is reachable from a serve configuration too.
+        let features = try ServiceConfiguration.parse(
+            #"""
+            {"token": "t", "data_dir": "/d", "serve_profiled_models": false, "refine_with_idle_capacity": false,
+             "serve_improved_epochs": false, "profile_in_background": false, "retrain_serving_model": false,
+             "full_rate_headroom": 2, "learning_rate": 0.05, "optimizer": "adam", "policy": "own-stream",
+             "grid": "paper"}
+            """#,
+            file: "c.json"
+        ).runtimeSettings
+        #expect(!features.servesProfiledModels && !features.refinesWithIdleCapacity && !features.servesImprovedEpochs)
+        #expect(!features.profilesInBackground && !features.retrainsServingModel)
+        #expect(features.fullRateHeadroom == 2 && features.learningRate == 0.05 && features.usesAdam)
+        #expect(features.policy == .ownStream && features.configurations.count == 18)
         let (host, port) = try ServiceConfiguration.parseListen("[::1]:8080")
         #expect(host == "::1" && port == 8080)
     }
@@ -53,6 +68,14 @@ import Testing
         (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
         (#"{"token": "t", "data_dir": "/d", "label_error_rate": 2}"#, "c.json: field 'label_error_rate'"),
         (#"{"token": "t", "data_dir": "/d", "devices": true}"#, "c.json: field 'devices' must be an integer"),
+        (
+            #"{"token": "t", "data_dir": "/d", "serve_profiled_models": 1}"#,
+            "c.json: field 'serve_profiled_models' must be true or false"
+        ),
+        (
+            #"{"token": "t", "data_dir": "/d", "optimizer": "lbfgs"}"#,
+            "c.json: field 'optimizer' must be 'sgd' or 'adam'"
+        ),
         (#"{"token": "t", "data_dir": "/d", "window_seconds": 1e300}"#, "c.json: field 'window_seconds'"),
         (#"{"token": "t", "data_dir": "/d", "crops_per_second": 1e300}"#, "c.json: field 'crops_per_second'"),
         (

@@ -11,7 +11,7 @@ public struct EkyaCommand: AsyncParsableCommand {
             DemoCommand.self, RunCommand.self, SimulateCommand.self, ProfileCommand.self, CurveCommand.self,
             DataCommand.self,
             BenchCommand.self,
-            ServeCommand.self,
+            ServeCommand.self, ConfigSchemaCommand.self,
         ]
     )
 
