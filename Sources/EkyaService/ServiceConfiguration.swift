@@ -154,6 +154,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw fail("not valid JSON")
         }
         guard let dictionary = object as? [String: Any] else { throw fail("the configuration must be a JSON object") }
+        if let duplicate = firstDuplicateKey(in: text) { throw fail("key '\(duplicate)' appears twice") }
         if let unknown = dictionary.keys.sorted().first(where: { !keys.contains($0) }) {
             throw fail("unknown key '\(unknown)'; known keys: \(keys.sorted().joined(separator: ", "))")
         }

@@ -94,6 +94,7 @@ import Testing
         ("{\"streams\": [\"stable\"], \"slowdown\": 0}", "field 'slowdown' must be a number in 0.01...1000"),
         ("{\"streams\": [\"stable\"], \"learning_rate\": -1}", "field 'learning_rate' must be a number in 1e-06...10"),
         ("{\"streams\": [\"stable\"], \"windows\": 1.5}", "field 'windows' must be a positive integer"),
+        ("{\"streams\": [\"stable\"], \"windows\": 1, \"windows\": 2}", "c.json: key 'windows' appears twice"),
         ("{\"streams\": [\"stable\"], \"windows\": 1e30}", "field 'windows' must be a positive integer"),
         ("{\"streams\": [\"stable\"], \"seed\": -1}", "field 'seed' must be a non-negative integer"),
         (

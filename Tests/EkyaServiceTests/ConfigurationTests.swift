@@ -68,6 +68,11 @@ import Testing
         (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
         (#"{"token": "t", "data_dir": "/d", "label_error_rate": 2}"#, "c.json: field 'label_error_rate'"),
         (#"{"token": "t", "data_dir": "/d", "devices": true}"#, "c.json: field 'devices' must be an integer"),
+        (#"{"token": "t", "data_dir": "/d", "devices": 1, "devices": 2}"#, "c.json: key 'devices' appears twice"),
+        (
+            #"{"token": "t", "data_dir": "/d", "streams": [{"id": "a", "scenario": "stable", "id": "b"}]}"#,
+            "c.json: key 'streams[0].id' appears twice"
+        ),
         (
             #"{"token": "t", "data_dir": "/d", "serve_profiled_models": 1}"#,
             "c.json: field 'serve_profiled_models' must be true or false"
@@ -85,10 +90,27 @@ import Testing
         (#"{"token": "t", "data_dir": "/d", "scheduler": "bogus"}"#, "c.json: field 'scheduler': unknown scheduler"),
     ])
     func namesTheFieldAtFault(text: String, message: String) {
+        // (Duplicate keys are checked on the text, before the fields.)
         #expect {
             try ServiceConfiguration.parse(text, file: "c.json")
         } throws: { error in
             "\(error)".hasPrefix(message)
         }
+    }
+}
+
+@Suite struct DuplicateKeyTests {
+    @Test(
+        arguments: [
+            (#"{"a": 1, "b": {"c": 2, "d": [1, {"e": 3}]}, "f": "a"}"#, nil),
+            (#"{"a": 1, "a": 2}"#, "a"),
+            (#"{"a": {"x": 1}, "b": {"x": 2}}"#, nil),
+            (#"{"s": [{"k": 1}, {"k": 1, "k": 2}]}"#, "s[1].k"),
+            (#"{"a \"q\" b": 1, "a \"q\" b": 2}"#, #"a \"q\" b"#),
+            (#"["{\"a\":1,\"a\":2}"]"#, nil),
+        ] as [(String, String?)]
+    )
+    func findsTheFirstKeyThatAppearsTwiceInOneObject(text: String, duplicate: String?) {
+        #expect(firstDuplicateKey(in: text) == duplicate)
     }
 }

@@ -263,6 +263,12 @@ enum LiveSession {
         json: Bool,
         predictor predictorName: String = "optimus-work"
     ) throws {
+        // Outputs are checked before any training, so a bad path fails in a second, not after the run.
+        for (option, path) in [("--plot / plot", plot), ("--trace-out / trace_out", traceOut)] {
+            if let path, let problem = FileIO.problemWritingFile(at: path) {
+                throw AppError.invalidOption("\(option): \(problem)")
+            }
+        }
         let chosen = try names.map { try SchedulerSpec.make($0) }
         let predictor = try AccuracyPredictors.chosen(predictorName)
         let pool: ImagePool

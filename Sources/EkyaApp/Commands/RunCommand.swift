@@ -110,6 +110,9 @@ struct RunConfiguration: Decodable, Equatable {
         guard let dictionary = object as? [String: Any] else {
             throw AppError.invalidOption("\(file): the configuration must be a JSON object")
         }
+        if let duplicate = firstDuplicateKey(in: text) {
+            throw AppError.invalidOption("\(file): key '\(duplicate)' appears twice")
+        }
         // Integers are checked here, so that 1.5 or 1e30 is named as a bad integer, not as bad JSON.
         for key in [CodingKeys.windows, .devices, .seed] {
             guard let value = dictionary[key.rawValue] else { continue }
