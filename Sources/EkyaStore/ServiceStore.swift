@@ -371,14 +371,21 @@ public final class ServiceStore: Sendable {
                     """,
                 arguments: [stream, limit]
             )
-            return try windows.map { window in
+            // Two queries for all the windows' results and plans, not two per window.
+            let ids = windows.compactMap(\.id)
+            let results = Dictionary(
+                try StreamWindowRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
+                    .fetchAll(db).map { ($0.windowId, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            let plans = Dictionary(
+                try PlanRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
+                    .fetchAll(db).map { ($0.windowId, $0) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            return windows.map { window in
                 let id = window.id ?? -1
-                return StreamWindowSummary(
-                    window: window,
-                    result: try StreamWindowRecord.filter(Column("windowId") == id && Column("stream") == stream)
-                        .fetchOne(db),
-                    plan: try PlanRecord.filter(Column("windowId") == id && Column("stream") == stream).fetchOne(db)
-                )
+                return StreamWindowSummary(window: window, result: results[id], plan: plans[id])
             }
         }
     }
