@@ -65,7 +65,7 @@ public struct APIContext: Sendable {
     }
 }
 
-/// Turns thrown ``APIError``s and store errors into JSON error responses; nothing escapes as a 500 page.// MARK: - Routes
+// MARK: - Routes
 
 /// The HTTP API, `/metrics` and the dashboard.
 public enum API {

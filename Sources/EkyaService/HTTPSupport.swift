@@ -7,7 +7,7 @@ import Hummingbird
 import Prometheus
 import Synchronization
 
-/// An API failure: its HTTP status and a message for the client.
+/// Turns thrown ``APIError``s and store errors into JSON error responses; nothing escapes as a 500 page.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request,
