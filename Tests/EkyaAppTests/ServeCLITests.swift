@@ -228,6 +228,59 @@ final class ServeProcess {
         )
     }
 
+    /// Whether this process may mount a tmpfs (root on Linux): the full-disk test needs a small file system.
+    static let canMountTmpfs: Bool = {
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/bin/mount") else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-mount-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: probe) }
+        guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil,
+            (try? CLI.tool("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path])) == 0
+        else { return false }
+        _ = try? CLI.tool("/bin/umount", [probe.path])
+        return true
+    }()
+
+    @Test(.enabled(if: canMountTmpfs, "needs root to mount a small tmpfs"))
+    func aFullDiskDegradesTheServiceWhichServesOnAndHealsWhenSpaceReturns() async throws {
+        // Given a demo server whose data directory is a 64 MiB tmpfs, after a committed window
+        let server = try ServeProcess()
+        try FileManager.default.createDirectory(atPath: server.dataDirectory, withIntermediateDirectories: true)
+        #expect(try CLI.tool("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", server.dataDirectory]) == 0)
+        defer {
+            if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+            _ = try? CLI.tool("/bin/umount", ["-l", server.dataDirectory])
+        }
+        try server.start()
+        let before = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 1 }
+        let committed = before["last_completed_window"] as? Int ?? 0
+        // When the disk fills up
+        let filler = URL(fileURLWithPath: server.dataDirectory + "/filler")
+        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: filler)
+        let chunk = Data(repeating: 0xEE, count: 1 << 20)
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+        // Then the service reports the fault and keeps serving
+        let degraded = try await server.waitFor(seconds: 300) { $0["status"] as? String == "degraded" }
+        #expect((degraded["storage_fault"] as? String)?.isEmpty == false)
+        #expect(server.process.isRunning)
+        #expect(await server.get("/api/streams") as? [[String: Any]] != nil)
+        // and when space returns, the next window commits and the fault clears
+        try FileManager.default.removeItem(at: filler)
+        _ = try await server.waitFor(seconds: 300) { health in
+            health["status"] as? String == "ok" && (health["last_completed_window"] as? Int ?? 0) > committed + 1
+        }
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+        let store = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
+        #expect(try store.integrityCheck() == "ok")
+        let models = try ModelStore(root: URL(fileURLWithPath: server.dataDirectory + "/models"))
+        for stream in try store.streams() {
+            let version = try #require(stream.servingVersion)
+            #expect(models.contains(stream: stream.id, version: version), "\(stream.id) v\(version) missing")
+        }
+    }
+
     static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first {
         FileManager.default.isExecutableFile(atPath: $0)
     }
