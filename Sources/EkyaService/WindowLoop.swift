@@ -59,6 +59,40 @@ public final class WindowLoop: @unchecked Sendable {
 
     /// Runs until ``requestStop()``.
     public func run() throws {
+        // Start-up writes too (recovery marks, the run record): on a full or read-only disk the API already
+        // answers, reports the fault, and start-up is retried until the disk accepts writes again.
+        var retryDelay = Self.firstRetrySeconds
+        var started: Int64?
+        while started == nil {
+            do {
+                started = try start()
+            } catch {
+                guard !stopping else { return }
+                reportStorageFault(error, retryIn: retryDelay)
+                idle(seconds: retryDelay)
+                retryDelay = min(Self.lastRetrySeconds, retryDelay * 2)
+            }
+        }
+        guard let run = started else { return }
+        clearStorageFault()
+        runID = run
+        do {
+            try loop()
+            do {
+                try store.endRun(id: run, status: "stopped")
+            } catch {
+                // The next start marks an unfinished run as crashed; nothing else is lost.
+                logger.warning("cannot record the end of the run", metadata: ["error": "\(error)"])
+            }
+        } catch {
+            try? store.endRun(id: run, status: "failed")
+            throw error
+        }
+        state.update { $0.phase = "stopped" }
+    }
+
+    /// Recovers from an unclean stop and records the run; returns its id.
+    private func start() throws -> Int64 {
         let recovery = try store.recover()
         let removed = models.removeTemporaries() + (try sweepModelStore())
         if !recovery.interruptedWindows.isEmpty || removed > 0 {
@@ -71,16 +105,29 @@ public final class WindowLoop: @unchecked Sendable {
             )
         }
         state.update { $0.interruptedAtStart = recovery.interruptedWindows }
-        let run = try store.beginRun(configuration: configuration.summaryJSON)
-        runID = run
-        do {
-            try loop()
-            try store.endRun(id: run, status: "stopped")
-        } catch {
-            try? store.endRun(id: run, status: "failed")
-            throw error
+        return try store.beginRun(configuration: configuration.summaryJSON)
+    }
+
+    /// The database or the model store refused a write: report it, the models in memory serve on.
+    private func reportStorageFault(_ error: any Error, retryIn seconds: Double) {
+        let message = "\(error)"
+        state.update {
+            $0.storageFault = message
+            $0.lastError = message
+            $0.phase = "degraded"
         }
-        state.update { $0.phase = "stopped" }
+        metrics.storageFault(true)
+        logger.error(
+            "persistence failed; serving on with the models in memory",
+            metadata: ["error": "\(message)", "retry_s": "\(Int(seconds))"]
+        )
+    }
+
+    private func clearStorageFault() {
+        guard state.snapshot.storageFault != nil else { return }
+        state.update { $0.storageFault = nil }
+        metrics.storageFault(false)
+        logger.notice("persistence works again")
     }
 
     private func loop() throws {
@@ -121,26 +168,12 @@ public final class WindowLoop: @unchecked Sendable {
                     continue
                 }
                 try runWindow(session, scheduler: scheduler)
-                if state.snapshot.storageFault != nil {
-                    state.update { $0.storageFault = nil }
-                    metrics.storageFault(false)
-                    logger.notice("persistence works again")
-                }
+                clearStorageFault()
                 retryDelay = Self.firstRetrySeconds
             } catch {
                 // The database or the model store refused a write (read-only, full, gone): what was committed
                 // stays, the models in memory keep serving, and the next window tries again, later each time.
-                let message = "\(error)"
-                state.update {
-                    $0.storageFault = message
-                    $0.lastError = message
-                    $0.phase = "degraded"
-                }
-                metrics.storageFault(true)
-                logger.error(
-                    "persistence failed; serving on with the models in memory",
-                    metadata: ["error": "\(message)", "retry_s": "\(Int(retryDelay))"]
-                )
+                reportStorageFault(error, retryIn: retryDelay)
                 idle(seconds: retryDelay)
                 retryDelay = min(Self.lastRetrySeconds, retryDelay * 2)
                 continue

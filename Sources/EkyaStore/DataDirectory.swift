@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a data directory was not opened (nothing in it was changed).
 public struct DataDirectoryError: Error, CustomStringConvertible, Equatable {
     public var message: String
@@ -69,6 +75,12 @@ public struct DataDirectory: Sendable {
         do {
             store = try ServiceStore(path: database.path)
         } catch {
+            if let free = Self.freeBytes(at: root.path), free < Self.minimumFreeBytes {
+                throw DataDirectoryError(
+                    message: "data directory '\(path)': the file system is full (\(free) bytes free), so the "
+                        + "database cannot be opened; free some space and start again. Nothing was changed."
+                )
+            }
             throw DataDirectoryError(
                 message: "data directory '\(path)': cannot open the database \(database.path) (\(error)); restore "
                     + "it from a backup. Nothing was changed."
@@ -85,6 +97,16 @@ public struct DataDirectory: Sendable {
         self.root = root
         self.store = store
         self.models = try ModelStore(root: modelsRoot)
+    }
+
+    /// Below this much free space, a failure to open the database is reported as a full disk.
+    static let minimumFreeBytes = 1 << 20
+
+    /// Bytes available to this process on the file system holding `path`.
+    static func freeBytes(at path: String) -> Int? {
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return nil }
+        return Int(status.f_bavail) * Int(status.f_frsize)
     }
 
     /// Complete model versions (model and metadata files) under a model store's root.

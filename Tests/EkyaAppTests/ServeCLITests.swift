@@ -255,9 +255,9 @@ final class ServeProcess {
         let committed = before["last_completed_window"] as? Int ?? 0
         // When the disk fills up
         let filler = URL(fileURLWithPath: server.dataDirectory + "/filler")
+        let chunk = Data(repeating: 0xEE, count: 1 << 20)
         FileManager.default.createFile(atPath: filler.path, contents: nil)
         let handle = try FileHandle(forWritingTo: filler)
-        let chunk = Data(repeating: 0xEE, count: 1 << 20)
         while (try? handle.write(contentsOf: chunk)) != nil {}
         try? handle.close()
         // Then the service reports the fault and keeps serving
@@ -269,6 +269,26 @@ final class ServeProcess {
         try FileManager.default.removeItem(at: filler)
         _ = try await server.waitFor(seconds: 300) { health in
             health["status"] as? String == "ok" && (health["last_completed_window"] as? Int ?? 0) > committed + 1
+        }
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+        // When it is started on a full disk, then it refuses with a message that says so (SQLite cannot open
+        // its database without room for the write-ahead log), changing nothing,
+        FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let refill = try FileHandle(forWritingTo: filler)
+        while (try? refill.write(contentsOf: chunk)) != nil {}
+        try? refill.close()
+        try server.start()
+        #expect(try await server.wait(seconds: 120) == 1)
+        #expect(
+            server.log(server.logs.count - 1).contains("the file system is full"),
+            "\(server.log(server.logs.count - 1))"
+        )
+        // and when space returns it starts again and runs its windows.
+        try FileManager.default.removeItem(at: filler)
+        try server.start()
+        _ = try await server.waitFor(seconds: 300) { health in
+            health["status"] as? String == "ok" && (health["last_completed_window"] as? Int ?? 0) > committed + 2
         }
         kill(server.process.processIdentifier, SIGTERM)
         #expect(try await server.wait(seconds: 60) == 0)
