@@ -22,6 +22,9 @@ import Testing
         #expect(throws: EkyaError.unknownScheduler("fastest")) { try SchedulerSpec.make("fastest") }
         #expect(throws: EkyaError.self) { try SchedulerSpec.make("uniform:hp5-15") }
         #expect(throws: EkyaError.self) { try SchedulerSpec.make("uniform:hp5-15:150") }
+        // An empty feature was an index out of range (found by the run-config fuzz target).
+        #expect(throws: EkyaError.self) { try SchedulerSpec.make("thief++") }
+        #expect(throws: EkyaError.self) { try SchedulerSpec.make("thief+=1") }
     }
 
     @Test func plansNeverExceedCapacityOnRandomInstances() throws {

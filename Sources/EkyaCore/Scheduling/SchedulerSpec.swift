@@ -42,8 +42,9 @@ public enum SchedulerSpec {
         let parts = name.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         var tuned = TunedScheduler(base: try make(parts[0]), label: name)
         for feature in parts.dropFirst() {
-            let pair = feature.split(separator: "=", maxSplits: 1).map(String.init)
-            let key = pair[0]
+            // An empty feature ("thief++") splits into nothing: it is an error, not an index out of range.
+            let pair = feature.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let key = pair.first ?? ""
             let value = pair.count > 1 ? pair[1] : nil
             func number(_ range: ClosedRange<Double>) throws(EkyaError) -> Double {
                 guard let value, let number = Double(value), range.contains(number) else {
