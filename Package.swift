@@ -32,6 +32,8 @@ var targets: [Target] = [
             "EkyaStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -74,7 +76,7 @@ var targets: [Target] = [
         name: "EkyaAppTests",
         dependencies: [
             "EkyaApp", "EkyaCore", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
-            "EkyaStore",
+            "EkyaStore", .product(name: "GRDB", package: "GRDB.swift"),
         ],
         swiftSettings: strictSettings
     ),
@@ -151,9 +153,14 @@ targets += [
 
 // MARK: Live runtime: executor with enforced shares, window loop, model swap, demo.
 targets += [
+    // MARK: Fault injection: crash or hang points armed by EKYA_FAILPOINTS, for tests of the real executable.
+    .target(
+        name: "EkyaFailPoints",
+        swiftSettings: strictSettings
+    ),
     .target(
         name: "EkyaRuntime",
-        dependencies: ["EkyaCore", "EkyaData", "EkyaDataML", "EkyaML"],
+        dependencies: ["EkyaCore", "EkyaData", "EkyaDataML", "EkyaFailPoints", "EkyaML"],
         swiftSettings: strictSettings
     ),
     .testTarget(
@@ -167,7 +174,7 @@ targets += [
 targets += [
     .target(
         name: "EkyaStore",
-        dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: ["EkyaFailPoints", .product(name: "GRDB", package: "GRDB.swift")],
         swiftSettings: strictSettings
     ),
     .target(
@@ -182,6 +189,7 @@ targets += [
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -190,7 +198,7 @@ targets += [
     ),
     .testTarget(
         name: "EkyaStoreTests",
-        dependencies: ["EkyaStore", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: ["EkyaFailPoints", "EkyaStore", .product(name: "GRDB", package: "GRDB.swift")],
         swiftSettings: strictSettings
     ),
     .testTarget(
@@ -222,6 +230,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),

@@ -28,6 +28,7 @@ enum ConfigSchema {
         case "teacher": return ["enum": TeacherKind.allCases.map(\.rawValue)]
         case "grid": return ["enum": ["small", "paper"]]
         case "pause_seconds": return ["type": "number", "minimum": 0, "maximum": 86_400]
+        case "stall_seconds": return ["type": "number", "minimum": 1, "maximum": 86_400]
         case "cycle": return ["type": "integer", "minimum": 1, "maximum": 10_000]
         case "keep_model_versions": return ["type": "integer", "minimum": 1, "maximum": 100_000]
         case "listen": return ["type": "string", "pattern": "^.+:[0-9]{1,5}$"]

@@ -1,5 +1,6 @@
 import EkyaCore
 import EkyaData
+import EkyaFailPoints
 import EkyaML
 
 /// A stream's inference job: classifies the newest arrived frame whenever it gets device time.
@@ -142,6 +143,7 @@ final class RetrainingJob: ExecutorJob {
     func hasWork(at time: Double) -> Bool { failure == nil && !job.isFinished }
 
     func step(at time: Double) throws -> Double {
+        FailPoints.hit(.trainingStep)
         do {
             // Compute time of the step, including the validation that ends an epoch.
             let (_, seconds) = try meter.charge({ try job.train(steps: 1) }, work: { .training($0, of: job) })

@@ -82,7 +82,10 @@ public enum API {
         router.get("/dashboard.css") { _, _ in api.dashboard.response(for: "dashboard.css") }
         router.get("/openapi.json") { _, _ in api.dashboard.response(for: "openapi.json") }
         router.get("/metrics") { _, _ in
-            Response(
+            // A stuck window cannot update its own gauge: the stall is measured when the metrics are scraped.
+            let stalled = api.state.snapshot.stalledSeconds(now: .now)
+            api.registry.makeGauge(name: "ekya_window_stalled_seconds").set(stalled ?? 0)
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: api.registry.emitToBuffer()))
@@ -90,15 +93,17 @@ public enum API {
         }
         router.get("/api/health") { _, _ in
             let live = api.state.snapshot
+            let stalled = live.stalledSeconds(now: .now)
             return try JSON.response(
                 HealthDTO(
-                    status: live.storageFault == nil ? "ok" : "degraded",
+                    status: live.storageFault == nil && stalled == nil ? "ok" : "degraded",
                     phase: live.phase,
                     window: live.window,
                     lastCompletedWindow: live.lastCompletedWindow,
                     interruptedAtStart: live.interruptedAtStart,
                     lastError: live.lastError,
-                    storageFault: live.storageFault
+                    storageFault: live.storageFault,
+                    stalledSeconds: stalled
                 )
             )
         }

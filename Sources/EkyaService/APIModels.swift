@@ -112,4 +112,5 @@ struct HealthDTO: Codable, Sendable {
     var interruptedAtStart: [Int]
     var lastError: String?
     var storageFault: String?
+    var stalledSeconds: Double?
 }

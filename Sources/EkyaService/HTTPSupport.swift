@@ -1,10 +1,8 @@
 import EkyaCore
-import EkyaData
-import EkyaRuntime
 import EkyaStore
 import Foundation
 import Hummingbird
-import Prometheus
+import NIOPosix
 import Synchronization
 
 /// Turns thrown ``APIError``s and store errors into JSON error responses; nothing escapes as a 500 page.
@@ -130,15 +128,19 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Blocking work of the HTTP handlers (SQLite reads and writes) on threads of its own, so that the few
-/// threads of the cooperative pool stay free to serve other requests while a query runs.
+/// Blocking work of the HTTP handlers (SQLite reads and writes) on a fixed pool of threads of its own, so
+/// that the few threads of the cooperative pool stay free to serve other requests while a query runs, and a
+/// burst of requests queues for the pool instead of starting a thread each.
 enum Blocking {
-    static let queue = DispatchQueue(label: "ekya.api.store", qos: .userInitiated, attributes: .concurrent)
+    /// Four threads: SQLite in WAL mode serves reads concurrently; more would only wait for the CPU.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 4)
+        pool.start()
+        return pool
+    }()
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
+        try await pool.runIfActive(body)
     }
 }
 

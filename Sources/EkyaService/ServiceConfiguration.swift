@@ -46,6 +46,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// Model versions kept on disk per stream (newest first; the serving one always stays).
     public var keepModelVersions: Int
     public var fashionMNISTDirectory: String
+    /// A window that makes no progress this long (wall seconds) is reported stalled in `/api/health` and
+    /// `/metrics` (a native call that never returns: the operator or a liveness probe restarts the service).
+    public var stallSeconds: Double = 300
+    /// TLS: the PEM certificate chain and private key; both or neither (plain HTTP).
+    public var tls: TLSFiles?
     /// The runtime's mechanisms and training settings, as `ekya run` has them (same keys, same defaults).
     public var features = RuntimeFeatures()
 
@@ -123,7 +128,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
             "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions",
             "fashion_mnist_directory",
-            "teacher", "label_error_rate", "teacher_cache",
+            "teacher", "label_error_rate", "teacher_cache", "stall_seconds", "tls_cert", "tls_key",
         ] + RuntimeFeatures.keys
 
     /// Parses `host:port` (IPv6 as `[::1]:8080`).
@@ -198,6 +203,15 @@ public struct ServiceConfiguration: Sendable, Equatable {
         }
         configuration.labelErrorRate = try fields.number("label_error_rate", in: 0...1) ?? configuration.labelErrorRate
         configuration.teacherCache = try fields.string("teacher_cache") ?? configuration.teacherCache
+        configuration.stallSeconds = try fields.number("stall_seconds", in: 1...86_400) ?? configuration.stallSeconds
+        do {
+            configuration.tls = try TLSFiles(
+                certificate: try fields.string("tls_cert"),
+                key: try fields.string("tls_key")
+            )
+        } catch let error as ServiceError {
+            throw fail("\(error)")
+        }
         configuration.features = try RuntimeFeatures.parse(fields)
         if let scheduler = try fields.string("scheduler") {
             do {
@@ -254,8 +268,32 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
             "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
             "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions),\
-            "teacher":"\(teacher.rawValue)","label_error_rate":\(labelErrorRate),\(features.summaryJSON)}
+            "teacher":"\(teacher.rawValue)","label_error_rate":\(labelErrorRate),"stall_seconds":\(stallSeconds),\
+            "tls":\(tls != nil),\(features.summaryJSON)}
             """
+    }
+}
+
+/// The PEM files of a TLS listener.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificate: String
+    public var key: String
+
+    /// Both paths or neither (nil); one alone is an error.
+    public init?(certificate: String?, key: String?) throws {
+        switch (certificate, key) {
+        case (nil, nil): return nil
+        case (let certificate?, let key?):
+            guard !certificate.isEmpty, !key.isEmpty else {
+                throw ServiceError.invalidConfiguration("tls_cert and tls_key must be file paths, not empty")
+            }
+            self.certificate = certificate
+            self.key = key
+        default:
+            throw ServiceError.invalidConfiguration(
+                "TLS needs both a certificate (tls_cert, --tls-cert) and a private key (tls_key, --tls-key)"
+            )
+        }
     }
 }
 

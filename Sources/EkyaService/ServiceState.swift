@@ -1,3 +1,4 @@
+import EkyaCore
 import EkyaRuntime
 import Foundation
 import Synchronization
@@ -16,8 +17,19 @@ public struct LiveState: Sendable, Equatable {
     /// A persistence fault in force (the database or the model store refused a write): the service goes on
     /// serving with the models in memory and retries at the next window; nil once a window commits again.
     public var storageFault: String?
+    /// When the window in progress last made progress (an executor tick, a profiling or labelling step).
+    public var lastProgress: ContinuousClock.Instant?
+    /// How long a window may go without progress before it is reported stalled.
+    public var stallSeconds: Double = 300
 
     public init() {}
+
+    /// Seconds the window in progress has gone without progress, when that is longer than `stallSeconds`.
+    public func stalledSeconds(now: ContinuousClock.Instant) -> Double? {
+        guard phase == "window", let lastProgress else { return nil }
+        let seconds = lastProgress.duration(to: now).inSeconds
+        return seconds > stallSeconds ? seconds : nil
+    }
 }
 
 /// The live state behind a lock.

@@ -44,6 +44,7 @@ public final class WindowLoop: @unchecked Sendable {
         self.state = state
         self.metrics = metrics
         self.logger = logger
+        state.update { $0.stallSeconds = configuration.stallSeconds }
     }
 
     /// Asks the loop to stop at the next executor step (the window in progress is recorded as interrupted).
@@ -52,6 +53,24 @@ public final class WindowLoop: @unchecked Sendable {
     }
 
     var stopping: Bool { stopFlag.load(ordering: .sequentiallyConsistent) }
+
+    /// A write (or read) of the database or the model store failed: the service degrades and retries, where
+    /// any other error is the window's or the command's own.
+    struct PersistenceFailure: Error, CustomStringConvertible {
+        var underlying: any Error
+        var description: String { "\(underlying)" }
+    }
+
+    /// Runs a database or model-store operation; its errors become ``PersistenceFailure``.
+    func persisting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let failure as PersistenceFailure {
+            throw failure
+        } catch {
+            throw PersistenceFailure(underlying: error)
+        }
+    }
 
     /// Back-off between attempts while persistence fails.
     static let firstRetrySeconds = 2.0
@@ -170,10 +189,18 @@ public final class WindowLoop: @unchecked Sendable {
                 try runWindow(session, scheduler: scheduler)
                 clearStorageFault()
                 retryDelay = Self.firstRetrySeconds
-            } catch {
+            } catch let failure as PersistenceFailure {
                 // The database or the model store refused a write (read-only, full, gone): what was committed
                 // stays, the models in memory keep serving, and the next window tries again, later each time.
-                reportStorageFault(error, retryIn: retryDelay)
+                reportStorageFault(failure.underlying, retryIn: retryDelay)
+                idle(seconds: retryDelay)
+                retryDelay = min(Self.lastRetrySeconds, retryDelay * 2)
+                continue
+            } catch {
+                // Not a storage fault (a stream that cannot be restored or added, a runtime error): reported as
+                // the last error; the loop goes on with the next window after the same back-off.
+                state.update { $0.lastError = "\(error)" }
+                logger.error("window loop error", metadata: ["error": "\(error)", "retry_s": "\(Int(retryDelay))"])
                 idle(seconds: retryDelay)
                 retryDelay = min(Self.lastRetrySeconds, retryDelay * 2)
                 continue
@@ -218,9 +245,9 @@ public final class WindowLoop: @unchecked Sendable {
 
     /// Applies the queued API changes (add, remove, rollback) at a window boundary.
     private func applyCommands(_ session: RuntimeSession) throws {
-        for command in try store.pendingCommands() {
+        for command in try persisting({ try store.pendingCommands() }) {
             guard !stopping else { return }
-            let window = try store.nextWindowNumber()
+            let window = try persisting { try store.nextWindowNumber() }
             do {
                 switch command.kind {
                 case .add:
@@ -234,7 +261,9 @@ public final class WindowLoop: @unchecked Sendable {
                     state.update { $0.phase = "training \(stream.id)" }
                     let model = try session.trainStartingModel(spec)
                     let record = try saveModel(model, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
-                    try store.activate(stream: stream.id, model: record, window: window, command: command.id)
+                    try persisting {
+                        try store.activate(stream: stream.id, model: record, window: window, command: command.id)
+                    }
                     try session.add(spec, serving: model)
                     metrics.register(stream: stream.id)
                     logger.info("stream added", metadata: ["stream": "\(stream.id)", "window": "\(window)"])
@@ -243,7 +272,9 @@ public final class WindowLoop: @unchecked Sendable {
                         try session.remove(command.stream)
                     }
                     servingVersions[command.stream] = nil
-                    try store.finishRemoval(stream: command.stream, window: window, command: command.id)
+                    try persisting {
+                        try store.finishRemoval(stream: command.stream, window: window, command: command.id)
+                    }
                     logger.info("stream removed", metadata: ["stream": "\(command.stream)", "window": "\(window)"])
                 case .rollback:
                     guard let version = command.version else {
@@ -254,13 +285,16 @@ public final class WindowLoop: @unchecked Sendable {
                         contentsOf: models.modelPath(stream: command.stream, version: version)
                     )
                     try session.replaceModel(command.stream, with: model)
-                    try store.applyRollback(stream: command.stream, to: version, command: command.id)
+                    try persisting { try store.applyRollback(stream: command.stream, to: version, command: command.id) }
                     servingVersions[command.stream] = version
                     logger.info(
                         "model rolled back",
                         metadata: ["stream": "\(command.stream)", "version": "\(version)"]
                     )
                 }
+            } catch let failure as PersistenceFailure {
+                // The command stays queued and is applied once the storage accepts writes again.
+                throw failure
             } catch {
                 if command.kind == .add {
                     // A stream that cannot start is not left pending forever.
@@ -278,6 +312,20 @@ public final class WindowLoop: @unchecked Sendable {
     }
 
     private func saveModel(
+        _ model: TorchModel,
+        stream: String,
+        window: Int?,
+        configuration: String?,
+        accuracy: Double?
+    )
+        throws -> ModelVersionRecord
+    {
+        try persisting {
+            try writeModel(model, stream: stream, window: window, configuration: configuration, accuracy: accuracy)
+        }
+    }
+
+    private func writeModel(
         _ model: TorchModel,
         stream: String,
         window: Int?,
@@ -310,23 +358,26 @@ public final class WindowLoop: @unchecked Sendable {
     }
 
     private func runWindow(_ session: RuntimeSession, scheduler: any Scheduler) throws {
-        let number = try store.nextWindowNumber()
+        let number = try persisting { try store.nextWindowNumber() }
         let ids = session.streams.map(\.id)
-        var window = try store.beginWindow(
-            WindowRecord(
-                runId: runID,
-                number: number,
-                status: .running,
-                scheduler: scheduler.name,
-                streams: ids.joined(separator: ","),
-                startedAt: Date(),
-                windowSeconds: configuration.windowSeconds
+        let window = try persisting {
+            try store.beginWindow(
+                WindowRecord(
+                    runId: runID,
+                    number: number,
+                    status: .running,
+                    scheduler: scheduler.name,
+                    streams: ids.joined(separator: ","),
+                    startedAt: Date(),
+                    windowSeconds: configuration.windowSeconds
+                )
             )
-        )
+        }
         state.update {
             $0.phase = "window"
             $0.window = number
             $0.live = nil
+            $0.lastProgress = ContinuousClock.now
         }
         metrics.windowStarted(number)
         let clock = ContinuousClock()
@@ -336,24 +387,33 @@ public final class WindowLoop: @unchecked Sendable {
             result = try session.runWindow(
                 number,
                 scheduler: scheduler,
-                shouldStop: { self.stopping },
+                shouldStop: {
+                    // Polled at every executor tick: the heartbeat of the stall detector.
+                    self.state.update { $0.lastProgress = ContinuousClock.now }
+                    return self.stopping
+                },
                 observe: { status in
                     self.state.update { $0.live = status }
                     self.metrics.observe(status)
                 },
-                progress: { line in self.logger.debug("\(line)") }
+                progress: { line in
+                    self.state.update { $0.lastProgress = ContinuousClock.now }
+                    self.logger.debug("\(line)")
+                }
             )
         } catch RuntimeSessionError.stopped {
-            try store.end(
-                windowID: window.id ?? -1,
-                status: .interrupted,
-                note: "interrupted: graceful shutdown at a step boundary"
-            )
+            try persisting {
+                try store.end(
+                    windowID: window.id ?? -1,
+                    status: .interrupted,
+                    note: "interrupted: graceful shutdown at a step boundary"
+                )
+            }
             metrics.windowEnded(status: .interrupted)
             logger.info("window interrupted by shutdown", metadata: ["window": "\(number)"])
             return
         } catch {
-            try store.end(windowID: window.id ?? -1, status: .failed, note: "failed: \(error)")
+            try persisting { try store.end(windowID: window.id ?? -1, status: .failed, note: "failed: \(error)") }
             metrics.windowEnded(status: .failed)
             logger.error("window failed", metadata: ["window": "\(number)", "error": "\(error)"])
             state.update { $0.lastError = "window \(number): \(error)" }
@@ -364,7 +424,9 @@ public final class WindowLoop: @unchecked Sendable {
         // versions recorded as serving stay the committed ones (the swapped models serve on from memory).
         let committedVersions = servingVersions
         do {
-            try persist(result, window: window, number: number, ids: ids, started: started, clock: clock)
+            try persisting {
+                try persist(result, window: window, number: number, ids: ids, started: started, clock: clock)
+            }
         } catch {
             servingVersions = committedVersions
             try? store.end(windowID: window.id ?? -1, status: .failed, note: "not persisted: \(error)")

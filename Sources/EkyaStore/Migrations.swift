@@ -1,3 +1,4 @@
+import EkyaFailPoints
 import GRDB
 
 /// The schema, as named migrations applied in order.
@@ -11,7 +12,14 @@ public enum StoreMigrations {
 
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-initial") { db in
+        // Each migration commits in its own transaction; the fail point sits just before that commit.
+        func register(_ identifier: String, _ body: @escaping @Sendable (Database) throws -> Void) {
+            migrator.registerMigration(identifier) { db in
+                try body(db)
+                FailPoints.hit(.migration)
+            }
+        }
+        register("v1-initial") { db in
             try db.create(table: "runs") { table in
                 table.autoIncrementedPrimaryKey("id")
                 table.column("startedAt", .datetime).notNull()
@@ -93,7 +101,7 @@ public enum StoreMigrations {
                 table.primaryKey(["stream", "version"])
             }
         }
-        migrator.registerMigration("v2-commands-and-timelines") { db in
+        register("v2-commands-and-timelines") { db in
             // API changes are queued durably and applied at a window boundary; per-second accuracy per window
             // feeds the dashboard.
             try db.create(table: "commands") { table in
@@ -110,7 +118,7 @@ public enum StoreMigrations {
                 table.add(column: "timeline", .text).notNull().defaults(to: "[]")
             }
         }
-        migrator.registerMigration("v3-labelling") { db in
+        register("v3-labelling") { db in
             // Who labelled the window's sample, at what cost and how well (a teacher network can be wrong).
             try db.alter(table: "windows") { table in
                 table.add(column: "labellingCost", .double)
@@ -119,7 +127,7 @@ public enum StoreMigrations {
                 table.add(column: "labelAccuracy", .double)
             }
         }
-        migrator.registerMigration("v4-stream-window-index") { db in
+        register("v4-stream-window-index") { db in
             // A stream's newest result without scanning every window (`GET /api/streams`).
             try db.create(index: "stream_windows_by_stream", on: "stream_windows", columns: ["stream", "windowId"])
         }

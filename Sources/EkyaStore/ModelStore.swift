@@ -1,3 +1,4 @@
+import EkyaFailPoints
 import Foundation
 
 #if canImport(Glibc)
@@ -95,6 +96,7 @@ public struct ModelStore: Sendable {
             try Self.sync(path: modelPath)
             try Self.sync(path: metadataURL.path)
             try Self.sync(path: temporary.path)
+            FailPoints.hit(.modelWrite)
             let target = directory(stream: metadata.stream, version: metadata.version)
             if manager.fileExists(atPath: target.path) { try manager.removeItem(at: target) }
             guard rename(temporary.path, target.path) == 0 else {

@@ -128,10 +128,11 @@ public final class ServiceStore: Sendable {
 
     // MARK: - Streams and commands
 
-    /// Streams, in creation order (removed ones only when asked).
+    /// Streams, in creation order (removed ones only when asked): the order rows were inserted, not their
+    /// timestamps, which a wall clock stepped back or forward would reorder.
     public func streams(includeRemoved: Bool = false) throws -> [StreamRecord] {
         try writer.read { db in
-            var request = StreamRecord.order(Column("createdAt"), Column("id"))
+            var request = StreamRecord.order(Column.rowID)
             if !includeRemoved { request = request.filter(Column("status") != StreamRecord.Status.removed.rawValue) }
             return try request.fetchAll(db)
         }

@@ -19,6 +19,15 @@ final class ServeProcess {
     let token = "test-token"
     private(set) var process = Process()
     var logs: [String] = []
+    /// Set in the next start's environment (fail points: `EKYA_FAILPOINTS`).
+    var environment: [String: String] = [:]
+    /// Appended to the next start's arguments.
+    var extraArguments: [String] = []
+    /// Runs the server under this command, which must exec it (`prlimit --nofile=128 --`).
+    var launcher: [String] = []
+    var scheme = "http"
+    /// A configuration file to serve instead of `--demo` (the flags still set listen, data dir and token).
+    var configFile: String?
 
     init() throws {
         directory = try CLI.temporaryDirectory()
@@ -35,11 +44,19 @@ final class ServeProcess {
     /// Starts (or restarts) the server; its output goes to log-N.txt.
     func start() throws {
         process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = [
-            "serve", "--demo", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory, "--token", token,
-            "--pause-seconds", "0.5",
-        ]
+        let arguments =
+            [
+                "serve", "--listen", "127.0.0.1:\(port)", "--data-dir", dataDirectory, "--token", token,
+                "--pause-seconds", "0.5",
+            ] + (configFile.map { ["--config", $0] } ?? ["--demo"]) + extraArguments
+        if let command = launcher.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(launcher.dropFirst()) + [CLI.executable.path] + arguments
+        } else {
+            process.executableURL = CLI.executable
+            process.arguments = arguments
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let log = directory.appendingPathComponent("log-\(logs.count).txt")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
@@ -60,8 +77,13 @@ final class ServeProcess {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// Whether the process was killed by SIGKILL (a fail point's `kill`).
+    var wasKilled: Bool {
+        !process.isRunning && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
     func get(_ path: String) async -> Any? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)"),
+        guard let url = URL(string: "\(scheme)://127.0.0.1:\(port)\(path)"),
             let (data, response) = try? await URLSession.shared.data(from: url),
             (response as? HTTPURLResponse)?.statusCode == 200
         else { return nil }
@@ -372,6 +394,16 @@ final class ServeProcess {
         let empty = try CLI.run(["serve", "--demo", "--data-dir", ""])
         #expect(empty.status != 0)
         #expect(empty.standardError.contains("--data-dir must not be empty"))
+        let stall = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--stall-seconds", "0"])
+        #expect(stall.status != 0)
+        #expect(stall.standardError.contains("--stall-seconds must be a number in 1...86400"))
+    }
+
+    @Test func theConnectionCapLeavesDescriptorsForTheDatabaseAndModels() {
+        #expect(ServeCommand.maximumConnections(fileDescriptorLimit: 1024) == 256)
+        #expect(ServeCommand.maximumConnections(fileDescriptorLimit: 128) == 64)
+        #expect(ServeCommand.maximumConnections(fileDescriptorLimit: 20) == 8)
+        #expect(ServeCommand.maximumConnections(fileDescriptorLimit: Int.max) == 256)
     }
 
     @Test func aCorruptCachedTeacherStopsTheServiceWithAClearErrorAndLosesNothing() throws {

@@ -49,6 +49,13 @@ import Testing
         #expect(!features.profilesInBackground && !features.retrainsServingModel)
         #expect(features.fullRateHeadroom == 2 && features.learningRate == 0.05 && features.usesAdam)
         #expect(features.policy == .ownStream && features.configurations.count == 18)
+        let secure = try ServiceConfiguration.parse(
+            #"{"token": "t", "data_dir": "/d", "tls_cert": "c.pem", "tls_key": "k.pem", "stall_seconds": 30}"#,
+            file: "c.json"
+        )
+        #expect(secure.tls == (try TLSFiles(certificate: "c.pem", key: "k.pem")))
+        #expect(secure.stallSeconds == 30)
+        #expect(try ServiceConfiguration.parse(#"{"token": "t", "data_dir": "/d"}"#, file: "c.json").tls == nil)
         let (host, port) = try ServiceConfiguration.parseListen("[::1]:8080")
         #expect(host == "::1" && port == 8080)
     }
@@ -88,6 +95,9 @@ import Testing
             "c.json: field 'crops_per_second' × window_seconds must be at most 200000"
         ),
         (#"{"token": "t", "data_dir": "/d", "scheduler": "bogus"}"#, "c.json: field 'scheduler': unknown scheduler"),
+        (#"{"token": "t", "data_dir": "/d", "stall_seconds": 0}"#, "c.json: field 'stall_seconds'"),
+        (#"{"token": "t", "data_dir": "/d", "tls_cert": "c.pem"}"#, "c.json: TLS needs both a certificate"),
+        (#"{"token": "t", "data_dir": "/d", "tls_cert": "", "tls_key": "k"}"#, "c.json: tls_cert and tls_key must"),
     ])
     func namesTheFieldAtFault(text: String, message: String) {
         // (Duplicate keys are checked on the text, before the fields.)
@@ -112,5 +122,19 @@ import Testing
     )
     func findsTheFirstKeyThatAppearsTwiceInOneObject(text: String, duplicate: String?) {
         #expect(firstDuplicateKey(in: text) == duplicate)
+    }
+}
+
+@Suite struct StallTests {
+    @Test func aWindowIsStalledOnlyAfterStallSecondsWithoutProgress() {
+        var state = LiveState()
+        state.stallSeconds = 10
+        let start = ContinuousClock.now
+        state.lastProgress = start
+        state.phase = "idle"
+        #expect(state.stalledSeconds(now: start + .seconds(60)) == nil)
+        state.phase = "window"
+        #expect(state.stalledSeconds(now: start + .seconds(9)) == nil)
+        #expect(state.stalledSeconds(now: start + .seconds(12)) == 12)
     }
 }

@@ -192,4 +192,37 @@ import Testing
         #expect(try store.windows(stream: "b").count == 1)
         #expect(try store.windows(stream: "c").isEmpty)
     }
+
+    @Test func aWallClockSteppedBackOrForwardReordersNothingAndRecoveryStillWorks() throws {
+        // Given a store whose wall clock steps back a day after the first stream, then forward a year
+        let store = try ServiceStore.inMemory()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let times = [start, start.addingTimeInterval(-86_400), start.addingTimeInterval(365 * 86_400)]
+        for (index, id) in ["cam-a", "cam-b", "cam-c"].enumerated() {
+            try store.requestAdd(id: id, scenario: "stable", seed: 1, now: times[index])
+        }
+        let run = try store.beginRun(configuration: "{}", now: times[2])
+        for (number, time) in zip(1...3, [times[2], times[0], times[1]]) {
+            let window = try store.beginWindow(
+                WindowRecord(
+                    runId: run,
+                    number: number,
+                    status: .running,
+                    scheduler: "thief",
+                    streams: "cam-a",
+                    startedAt: time,
+                    windowSeconds: 30
+                )
+            )
+            if number < 3 { try store.end(windowID: window.id ?? -1, status: .completed, note: "", now: time) }
+        }
+        // When a later process recovers with the clock stepped back again
+        let recovery = try store.recover(now: times[1].addingTimeInterval(-60))
+        // Then streams keep the order they were added in, windows their numbers, and recovery its answer
+        #expect(try store.streams().map(\.id) == ["cam-a", "cam-b", "cam-c"])
+        #expect(try store.windows(limit: 10).map(\.number) == [3, 2, 1])
+        #expect(recovery == Recovery(interruptedWindows: [3], crashedRuns: 1))
+        #expect(try store.nextWindowNumber() == 4)
+        #expect(try store.windows(limit: 10).map(\.status) == [.interrupted, .completed, .completed])
+    }
 }

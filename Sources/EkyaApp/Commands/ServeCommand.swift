@@ -6,8 +6,10 @@ import EkyaStore
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Metrics
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -25,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
                "window_seconds": 60, "pause_seconds": 2, "crops_per_second": 10, "devices": 1, "slowdown": 10,
                "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
                "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist",
-               "teacher": "ground-truth" | "model", "label_error_rate": 0, "teacher_cache": "~/.cache/ekya"}
+               "teacher": "ground-truth" | "model", "label_error_rate": 0, "teacher_cache": "~/.cache/ekya",
+               "stall_seconds": 300, "tls_cert": "cert.pem", "tls_key": "key.pem"}
             "teacher": "model" labels each window's sample with the teacher network of `ekya data teacher` (trained
             once and cached, about 4 min the first time; its compute is charged to the window).
             "streams" seed an empty database only; afterwards the database and the API decide. State lives in
@@ -64,6 +67,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Who labels each window's sample: ground-truth or model (overrides the file's).")
     var teacher: String?
+
+    @Option(help: "Report a window stalled after this many wall seconds without progress (default 300).")
+    var stallSeconds: Double?
+
+    @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key; overrides the file's).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     /// The token from --token-file, --token or EKYA_TOKEN (in that order), if any was given.
     static func givenToken(flag: String?, file: String?) throws -> String? {
@@ -115,7 +127,43 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Open HTTP connections the service accepts at once; more wait in the listen backlog.
-    static let maximumConnections = 256
+    ///
+    /// At most 256, and
+    /// 64 file descriptors below the process's limit stay free for the database, models and logs (under
+    /// `ulimit -n 128`, 64 connections).
+    static func maximumConnections(fileDescriptorLimit: Int) -> Int {
+        max(8, min(256, fileDescriptorLimit - 64))
+    }
+
+    /// The soft limit on open files of this process.
+    static var fileDescriptorLimit: Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
+    }
+
+    /// The server's TLS configuration from the PEM files, checked before anything binds.
+    static func tlsConfiguration(_ files: TLSFiles) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(files.certificate)
+        } catch {
+            throw AppError.invalidOption("tls_cert '\(files.certificate)' is not a readable PEM certificate: \(error)")
+        }
+        guard !chain.isEmpty else {
+            throw AppError.invalidOption("tls_cert '\(files.certificate)' holds no PEM certificate")
+        }
+        let key: NIOSSLPrivateKey
+        do {
+            key = try NIOSSLPrivateKey(file: files.key, format: .pem)
+        } catch {
+            throw AppError.invalidOption("tls_key '\(files.key)' is not a readable PEM private key: \(error)")
+        }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key)
+        )
+    }
 
     func makeConfiguration() throws -> ServiceConfiguration {
         var configuration: ServiceConfiguration
@@ -155,6 +203,22 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.pauseSeconds = pauseSeconds
         }
         if let teacher { configuration.teacher = try TeacherKind.option(teacher) }
+        if let stallSeconds {
+            guard stallSeconds.isFinite, (1...86_400).contains(stallSeconds) else {
+                throw ValidationError("--stall-seconds must be a number in 1...86400")
+            }
+            configuration.stallSeconds = stallSeconds
+        }
+        if tlsCert != nil || tlsKey != nil {
+            do {
+                configuration.tls = try TLSFiles(
+                    certificate: tlsCert ?? configuration.tls?.certificate,
+                    key: tlsKey ?? configuration.tls?.key
+                )
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         // The file's settings were validated when it was parsed, so what fails now came from a flag.
         _ = try configuration.runtimeSettings.validatedForCommandLine()
         do {
@@ -208,18 +272,27 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let host = configuration.host
         let port = configuration.port
+        // A connection that sends no complete request for 30 s is closed, and only so many are open at once
+        // (half-open connections cannot exhaust the process's file descriptors).
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(30)))
+        let server = try configuration.tls.map {
+            try HTTPServerBuilder.tls(http1, tlsConfiguration: try Self.tlsConfiguration($0))
+        }
+        let scheme = server == nil ? "http" : "https"
+        let connections = Self.maximumConnections(fileDescriptorLimit: Self.fileDescriptorLimit)
         let app = Application(
             router: router,
-            // A connection that sends no complete request for 30 s is closed, and at most 256 are open at once
-            // (half-open connections can no longer exhaust the process's file descriptors).
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: server ?? http1,
             configuration: .init(
                 address: .hostname(host, port: port),
                 serverName: "ekya",
-                availableConnectionsDelegate: MaximumAvailableConnections(ServeCommand.maximumConnections)
+                availableConnectionsDelegate: MaximumAvailableConnections(connections)
             ),
             onServerRunning: { channel in
-                logger.info("listening on http://\(host):\(channel.localAddress?.port ?? port)")
+                logger.info(
+                    "listening on \(scheme)://\(host):\(channel.localAddress?.port ?? port)",
+                    metadata: ["max_connections": "\(connections)"]
+                )
             },
             logger: logger
         )
