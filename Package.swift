@@ -151,6 +151,27 @@ targets += [
     ),
 ]
 
+// MARK: Video: FFmpeg decoding behind a small C interface, sources, motion proposals.
+targets += [
+    .target(
+        name: "CEkyaVideo",
+        linkerSettings: [
+            .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"),
+            .linkedLibrary("avutil"),
+        ]
+    ),
+    .target(
+        name: "EkyaVideo",
+        dependencies: ["CEkyaVideo"],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaVideoTests",
+        dependencies: ["EkyaVideo"],
+        swiftSettings: strictSettings
+    ),
+]
+
 // MARK: Live runtime: executor with enforced shares, window loop, model swap, demo.
 targets += [
     // MARK: Fault injection: crash or hang points armed by EKYA_FAILPOINTS, for tests of the real executable.
