@@ -30,6 +30,7 @@ var targets: [Target] = [
             "EkyaRuntime",
             "EkyaService",
             "EkyaStore",
+            "EkyaVideo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -160,14 +161,23 @@ targets += [
             .linkedLibrary("avutil"),
         ]
     ),
+    // OpenCV's HOG pedestrian detector (the video teacher) behind a C header.
+    .target(
+        name: "CEkyaVision",
+        cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+        linkerSettings: [
+            .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+        ]
+    ),
     .target(
         name: "EkyaVideo",
-        dependencies: ["CEkyaVideo"],
+        dependencies: ["CEkyaVideo", "CEkyaVision", "EkyaCore", "EkyaData"],
         swiftSettings: strictSettings
     ),
     .testTarget(
         name: "EkyaVideoTests",
-        dependencies: ["EkyaVideo"],
+        dependencies: ["EkyaCore", "EkyaData", "EkyaVideo"],
+        resources: [.copy("Fixtures")],
         swiftSettings: strictSettings
     ),
 ]

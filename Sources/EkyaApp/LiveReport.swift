@@ -79,7 +79,7 @@ enum LiveReport {
         reports.dropFirst().filter { $0.scheduler.hasPrefix("uniform") }.max { $0.meanAccuracy < $1.meanAccuracy }
     }
 
-    static func json(_ reports: [LiveRunReport]) -> String {
+    static func json(_ reports: [LiveRunReport], streams: [(name: String, source: String)] = []) -> String {
         guard let ekya = reports.first else { return "{}" }
         let best = bestUniform(reports)
         var fields = [
@@ -90,7 +90,7 @@ enum LiveReport {
             "\"max_share_error\": \(String(format: "%.6f", ekya.maxShareError))",
             "\"mean_prediction_error\": \(String(format: "%.4f", ekya.meanPredictionError))",
             "\"windows\": \(ekya.windows.count)",
-            "\"streams\": \(ekya.windows.first?.streams.count ?? 0)",
+            "\"streams\": [\(streams.map { "{\"name\": \(jsonText($0.name)), \"source\": \(jsonText($0.source))}" }.joined(separator: ", "))]",
         ]
         let all = reports.map { "\"\($0.scheduler)\": \(String(format: "%.6f", $0.meanAccuracy))" }
         fields.append("\"mean_accuracy\": {\(all.joined(separator: ", "))}")
@@ -189,4 +189,10 @@ enum LiveReport {
 enum TraceFormatHeader {
     static let line =
         "stream,window,config,start_accuracy,end_accuracy,gpu_seconds,predicted_end_accuracy,predicted_gpu_seconds"
+}
+
+/// A JSON string literal.
+func jsonText(_ text: String) -> String {
+    guard let data = try? JSONEncoder().encode(text) else { return "\"\"" }
+    return String(decoding: data, as: UTF8.self)
 }

@@ -101,7 +101,7 @@ public struct LiveRunReport: Sendable {
 /// scheduling, retraining, validated model swaps, re-allocation — all on libtorch models and real images.
 public final class LiveRuntime {
     public let settings: RuntimeSettings
-    let streams: [CameraStream]
+    let streams: [any WindowedCropStream]
     let architecture: ModelArchitecture
     private var windowCache: [Int: [StreamWindow]] = [:]
     private var initialSnapshots: [TorchSnapshot] = []
@@ -143,6 +143,29 @@ public final class LiveRuntime {
         self.architecture = .small(inputChannels: 1, classCount: pool.classCount)
     }
 
+    /// A runtime over streams the caller made (video cameras), one per entry of `settings.scenarios`, named
+    /// `names`.
+    public init(settings: RuntimeSettings, streams: [any WindowedCropStream], names: [String]) throws {
+        do {
+            try settings.validate()
+        } catch {
+            throw RuntimeError.invalidSettings(error.description)
+        }
+        guard settings.clock == .virtual || (settings.devices == 1 && settings.slowdown == 1) else {
+            throw RuntimeError.invalidSettings("--clock wall runs on this one device: use --devices 1 --slowdown 1")
+        }
+        guard !streams.isEmpty, streams.count == settings.scenarios.count, names.count == streams.count else {
+            throw RuntimeError.invalidSettings("one stream and one name per scenario")
+        }
+        self.settings = settings
+        self.streams = streams
+        self.nameOverride = names
+        self.architecture = .small(inputChannels: 1, classCount: streams.map(\.classCount).max() ?? 1)
+    }
+
+    /// Classes the streams' labels index (the models' outputs).
+    public var classCount: Int { streams.map(\.classCount).max() ?? 1 }
+
     /// Stream names (one per scenario, numbered if a scenario repeats).
     public var streamNames: [String] {
         if let nameOverride { return nameOverride }
@@ -160,7 +183,7 @@ public final class LiveRuntime {
 
     /// Trains every stream's starting model on its window 0 and measures the per-frame inference cost.
     public func prepare() throws {
-        let training = WindowTrainingSettings(epochs: 8, threads: 1, seed: settings.seed)
+        let training = WindowTrainingSettings(architecture: architecture, epochs: 8, threads: 1, seed: settings.seed)
         initialSnapshots = try windowData(0).map { window in
             try CropModels.train(on: window.train, settings: training).snapshot()
         }

@@ -176,7 +176,7 @@ public final class RuntimeSession {
     /// Trains a stream's starting model on its window 0 (what ``LiveRuntime/prepare()`` does per stream).
     public func trainStartingModel(_ spec: StreamSpec) throws -> TorchModel {
         let stream = try makeStream(spec)
-        let training = WindowTrainingSettings(epochs: 8, threads: 1, seed: spec.seed)
+        let training = WindowTrainingSettings(architecture: architecture, epochs: 8, threads: 1, seed: spec.seed)
         let trained = try CropModels.train(on: stream.window(0).train, settings: training)
         return try model(from: try trained.snapshot())
     }

@@ -249,11 +249,14 @@ final class WindowRun {
             case .groundTruth:
                 let labeler = try GroundTruthLabeler(
                     errorRate: settings.labelErrorRate,
-                    classCount: 10,
+                    classCount: runtime.classCount,
                     seed: seed &+ UInt64(index)
                 )
                 let (labeling, deviceSeconds) = settings.meter.charge(.none) { labeler.label(stream.train) }
-                cost += max(labeling.computeTime.inSeconds * settings.slowdown, deviceSeconds)
+                // A video camera's labels are its detector's, whose measured compute the window pays for.
+                cost +=
+                    max(labeling.computeTime.inSeconds * settings.slowdown, deviceSeconds)
+                    + stream.teacherSeconds * settings.slowdown
                 labels = labeling.labels
             case .model:
                 guard let teacher = runtime.teacherModel else {

@@ -8,6 +8,14 @@ import Foundation
 
 /// Options shared by `ekya demo` and `ekya run`.
 struct LiveOptions: ParsableArguments {
+    @Option(
+        help: """
+            Where the streams come from: video (real cameras: the embedded clips under each preset's light and \
+            weather) or fashion (Fashion-MNIST crops with synthetic drift, the fast fixture).
+            """
+    )
+    var source: String = StreamSource.video.rawValue
+
     @Option(help: "Comma-separated scenario presets, one stream each (see `ekya data scenarios`).")
     var streams: String = "stable,day-night,weather,class-shift"
 
@@ -143,6 +151,13 @@ struct LiveOptions: ParsableArguments {
     @Option(help: "Directory with Fashion-MNIST (Debian package dataset-fashion-mnist).")
     var dataDirectory: String = FashionMNIST.defaultDirectory
 
+    func streamSource() throws -> StreamSource {
+        guard let chosen = StreamSource(rawValue: source) else {
+            throw ValidationError("--source must be 'video' or 'fashion', not '\(source)'")
+        }
+        return chosen
+    }
+
     func settings() throws -> RuntimeSettings {
         let scenarios = try streams.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
         guard optimizer == "sgd" || optimizer == "adam" else {
@@ -240,6 +255,7 @@ struct DemoCommand: ParsableCommand {
         let names = [scheduler] + (compare ? try SimulateCommand.list(baselines, option: "--baselines") : [])
         try LiveSession.run(
             settings: try options.settings(),
+            source: try options.streamSource(),
             schedulers: names,
             dataDirectory: options.dataDirectory,
             teacherCache: options.teacherCache,
@@ -255,6 +271,7 @@ struct DemoCommand: ParsableCommand {
 enum LiveSession {
     static func run(
         settings: RuntimeSettings,
+        source: StreamSource = .fashion,
         schedulers names: [String],
         dataDirectory: String,
         teacherCache: String? = nil,
@@ -277,9 +294,22 @@ enum LiveSession {
         } catch {
             throw AppError.invalidOption("\(error)")
         }
-        let runtime = try LiveRuntime(settings: settings, pool: pool)
         let log: (String) -> Void = { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let runtime: LiveRuntime
+        let sources: [String]
+        switch source {
+        case .fashion:
+            runtime = try LiveRuntime(settings: settings, pool: pool)
+            sources = settings.scenarios.map { "fashion-mnist:\($0.rawValue)" }
+        case .video:
+            guard settings.teacher == .groundTruth else {
+                throw AppError.invalidOption("video streams are labelled by their detector: use --teacher ground-truth")
+            }
+            let cameras = try VideoCameras.streams(settings: settings, log: log)
+            runtime = try LiveRuntime(settings: settings, streams: cameras.streams, names: cameras.names)
+            sources = cameras.sources
         }
         if settings.teacher == .model {
             do {
@@ -322,7 +352,7 @@ enum LiveSession {
             try FileIO.writeAtomically(LiveReport.trace(ekya), to: traceOut)
             log("trace: \(traceOut)")
         }
-        if json { print(LiveReport.json(reports)) }
+        if json { print(LiveReport.json(reports, streams: Array(zip(runtime.streamNames, sources)))) }
     }
 }
 

@@ -139,3 +139,15 @@ public struct CameraStream: Sendable {
         }
     }
 }
+
+/// A stream of labelled crops cut into retraining windows: a Fashion-MNIST camera or a video camera.
+public protocol WindowedCropStream: Sendable {
+    /// Classes its labels index.
+    var classCount: Int { get }
+    /// Window `index`: its drift and its train and test crops.
+    func window(_ index: Int) -> StreamWindow
+}
+
+extension CameraStream: WindowedCropStream {
+    public var classCount: Int { pool.classCount }
+}

@@ -13,6 +13,10 @@ public struct StreamWindow: Sendable, Equatable {
     public let train: CropBatch
     /// Held-out crops for measuring accuracy.
     public let test: CropBatch
+    /// Compute seconds (on this machine) the stream's own teacher spent labelling the window's frames.
+    ///
+    /// A video camera's detector on the frames its training crops come from; 0 where labels are free.
+    public var teacherSeconds: Double = 0
 
     /// Creates a window.
     public init(index: Int, start: Duration, drift: DriftState, train: CropBatch, test: CropBatch) {
