@@ -77,7 +77,7 @@ var targets: [Target] = [
         name: "EkyaAppTests",
         dependencies: [
             "EkyaApp", "EkyaCore", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
-            "EkyaStore", .product(name: "GRDB", package: "GRDB.swift"),
+            "EkyaStore", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
         ],
         swiftSettings: strictSettings
     ),

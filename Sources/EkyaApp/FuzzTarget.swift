@@ -1,6 +1,7 @@
 import EkyaData
 import EkyaService
 import EkyaSimulation
+import EkyaVideo
 import Foundation
 
 /// The parsers of outside input, as fuzz targets (`scripts/fuzz`, `ekya-fuzz`): each takes arbitrary bytes
@@ -20,6 +21,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case image
     /// Fashion-MNIST IDX files (images and labels).
     case idx
+    /// Video sources: container and codec probing and the first frames' decoding (FFmpeg through the shim).
+    case video
 
     /// Feeds `bytes` to the target's parser; errors are the expected answer to bad input.
     public func run(_ bytes: [UInt8]) {
@@ -44,6 +47,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .idx:
             _ = try? IDXFile.parseImages(bytes, path: "fuzz.idx")
             _ = try? IDXFile.parseLabels(bytes, path: "fuzz.idx")
+        case .video:
+            Self.probeVideo(bytes)
+        }
+    }
+
+    /// Writes `bytes` to a scratch file and decodes up to 8 frames of it, grey and RGB.
+    static func probeVideo(_ bytes: [UInt8]) {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-fuzz-\(getpid()).video").path
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let reader = try? VideoReader(source: path, timeout: 2) else { return }
+        for index in 0..<8 {
+            guard (try? reader.next(width: 24, height: 16, channels: index % 2 == 0 ? 1 : 3)) != nil else { return }
         }
     }
 }

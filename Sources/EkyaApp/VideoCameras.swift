@@ -45,6 +45,7 @@ enum VideoCameras {
     /// The cameras as streams (catalogues built on first use and cached), their names and sources.
     static func streams(
         settings: RuntimeSettings,
+        teacherStride: Int = 5,
         log: (String) -> Void
     ) throws -> (
         streams: [any WindowedCropStream], names: [String], sources: [String]
@@ -58,7 +59,7 @@ enum VideoCameras {
         let cameras = cameras(for: settings.scenarios)
         for clip in Set(cameras.flatMap(\.clips)).sorted() {
             do {
-                catalogues[clip] = try VideoCatalogue.load(clip: clip, log: log)
+                catalogues[clip] = try VideoCatalogue.load(clip: clip, stride: teacherStride, log: log)
             } catch {
                 throw AppError.invalidOption("\(error)")
             }

@@ -1,3 +1,4 @@
+import EkyaVideo
 import Foundation
 import Testing
 
@@ -147,6 +148,49 @@ enum CLI {
         for key in ["thief_ms_10x8", "thief_sco_ms_10x8", "optimal_ms_10x8", "optimal_ms_200x32"] {
             #expect((object?[key] as? Double).map { $0 > 0 } == true, "missing \(key)")
         }
+    }
+
+    static let videoAvailable = VideoClips.available
+
+    @Test(.enabled(if: videoAvailable, "scripts/setup fetches the clips"))
+    func benchVideoPrintsDecodingAgainstFFmpegAndTheCameraPath() throws {
+        let result = try CLI.run(["bench", "video", "--json", "--repeats", "1"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        for key in ["decode_fps", "ffmpeg_fps", "pipeline_fps_per_stream", "h264_decode_fps", "h264_ffmpeg_fps"] {
+            #expect((object?[key] as? Double).map { $0 > 0 } == true, "missing \(key)")
+        }
+        let missing = try CLI.run(["bench", "video", "--clip", "/nonexistent.avi"])
+        #expect(missing.status != 0)
+        #expect(missing.standardError.contains("cannot read '/nonexistent.avi'"))
+    }
+
+    @Test(.enabled(if: videoAvailable, "scripts/setup fetches the clips"))
+    func theDemoRunsOnTheVideoCamerasAndNamesEachSource() throws {
+        // Given the default demo (video) with a sparse teacher, one short window, Ekya against a fixed split
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLI.run([
+            "demo", "--windows", "1", "--window-seconds", "20", "--teacher-stride", "40", "--compare",
+            "--baselines", "uniform:head-4:50", "--json", "--plot", directory.appendingPathComponent("p.svg").path,
+        ])
+        #expect(result.status == 0, "\(result.standardError.suffix(2000))")
+        let line = result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        // Then the four cameras are listed with their clips, and the keys of the comparison are there
+        let streams = try #require(object["streams"] as? [[String: String]])
+        #expect(streams.count == 4)
+        #expect(streams.allSatisfy { $0["source"]?.contains("vtest.avi") == true })
+        #expect(streams.contains { $0["source"]?.contains("bikes.mp4") == true })
+        for key in ["ekya_mean_accuracy", "best_uniform_mean_accuracy", "max_share_error", "mean_prediction_error"] {
+            #expect(object[key] is Double, "missing \(key)")
+        }
+        #expect((object["ekya_mean_accuracy"] as? Double ?? 0) > 0.5)
+        #expect(object["best_uniform_name"] as? String == "uniform:head-4:50")
+        // and the model teacher is refused for video, whose labels are its detector's
+        let teacher = try CLI.run(["demo", "--teacher", "model", "--windows", "1", "--teacher-stride", "40"])
+        #expect(teacher.status != 0)
+        #expect(teacher.standardError.contains("video streams are labelled by their detector"))
     }
 }
 

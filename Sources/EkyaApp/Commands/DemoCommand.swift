@@ -16,6 +16,9 @@ struct LiveOptions: ParsableArguments {
     )
     var source: String = StreamSource.video.rawValue
 
+    @Option(help: "Video: the teacher labels every N-th frame (its sampling rate; labels are cached per N).")
+    var teacherStride: Int = 5
+
     @Option(help: "Comma-separated scenario presets, one stream each (see `ekya data scenarios`).")
     var streams: String = "stable,day-night,weather,class-shift"
 
@@ -155,6 +158,7 @@ struct LiveOptions: ParsableArguments {
         guard let chosen = StreamSource(rawValue: source) else {
             throw ValidationError("--source must be 'video' or 'fashion', not '\(source)'")
         }
+        guard (1...100).contains(teacherStride) else { throw ValidationError("--teacher-stride must be in 1...100") }
         return chosen
     }
 
@@ -256,6 +260,7 @@ struct DemoCommand: ParsableCommand {
         try LiveSession.run(
             settings: try options.settings(),
             source: try options.streamSource(),
+            teacherStride: options.teacherStride,
             schedulers: names,
             dataDirectory: options.dataDirectory,
             teacherCache: options.teacherCache,
@@ -272,6 +277,7 @@ enum LiveSession {
     static func run(
         settings: RuntimeSettings,
         source: StreamSource = .fashion,
+        teacherStride: Int = 5,
         schedulers names: [String],
         dataDirectory: String,
         teacherCache: String? = nil,
@@ -307,7 +313,7 @@ enum LiveSession {
             guard settings.teacher == .groundTruth else {
                 throw AppError.invalidOption("video streams are labelled by their detector: use --teacher ground-truth")
             }
-            let cameras = try VideoCameras.streams(settings: settings, log: log)
+            let cameras = try VideoCameras.streams(settings: settings, teacherStride: teacherStride, log: log)
             runtime = try LiveRuntime(settings: settings, streams: cameras.streams, names: cameras.names)
             sources = cameras.sources
         }

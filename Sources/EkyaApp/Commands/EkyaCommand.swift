@@ -29,6 +29,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (medians and ratios measured in the same run).",
-        subcommands: [BenchSchedulerCommand.self, BenchTrainingCommand.self, BenchSharesCommand.self]
+        subcommands: [
+            BenchSchedulerCommand.self, BenchTrainingCommand.self, BenchSharesCommand.self, BenchVideoCommand.self,
+        ]
     )
 }
