@@ -76,7 +76,7 @@ var targets: [Target] = [
     .testTarget(
         name: "EkyaAppTests",
         dependencies: [
-            "EkyaApp", "EkyaCore", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
+            "EkyaApp", "EkyaCore", "EkyaData", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
             "EkyaStore", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
         ],
         swiftSettings: strictSettings

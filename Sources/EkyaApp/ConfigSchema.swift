@@ -33,7 +33,20 @@ enum ConfigSchema {
         case "keep_model_versions": return ["type": "integer", "minimum": 1, "maximum": 100_000]
         case "listen": return ["type": "string", "pattern": "^.+:[0-9]{1,5}$"]
         case "schedulers": return ["type": "array", "minItems": 1, "items": ["type": "string"]]
-        case "streams": return ["type": "array", "minItems": 1, "items": ["enum": scenarios]]
+        case "streams":
+            // A run stream is a preset name (Fashion-MNIST) or a video camera {"scenario", "source"}.
+            return [
+                "type": "array", "minItems": 1,
+                "items": [
+                    "oneOf": [
+                        ["enum": scenarios],
+                        [
+                            "type": "object", "additionalProperties": false, "required": ["scenario"],
+                            "properties": ["scenario": ["enum": scenarios], "source": ["type": "string"]],
+                        ],
+                    ]
+                ],
+            ]
         default: return ["type": "string"]
         }
     }

@@ -5,11 +5,22 @@ import EkyaVideo
 import Foundation
 
 /// Where the live streams of `ekya demo` and `ekya run` come from.
-enum StreamSource: String, CaseIterable, Sendable {
+enum StreamSource: Sendable, Equatable {
     /// Real cameras: the embedded clips, each under a drift preset's light and weather.
     case video
     /// Fashion-MNIST crops with synthetic drift: the small, fast fixture.
     case fashion
+    /// Per stream, the clip files of a video camera, or none for a Fashion-MNIST stream.
+    case files([[String]])
+
+    /// The `--source` option's value.
+    init?(option: String) {
+        switch option {
+        case "video": self = .video
+        case "fashion": self = .fashion
+        default: return nil
+        }
+    }
 }
 
 /// The video cameras of the embedded default: one per drift preset, on the PETS 2009 camera; the third
@@ -21,6 +32,20 @@ enum VideoCameras {
         var clips: [String]
         var scenario: ScenarioPreset
         var source: String { clips.joined(separator: "+") }
+    }
+
+    /// Cameras on the given clips, one per scenario.
+    static func cameras(for scenarios: [ScenarioPreset], clips: [[String]]) -> [Camera] {
+        zip(scenarios, clips).enumerated().map { index, pair in
+            let names = pair.1.map {
+                ($0 as NSString).lastPathComponent.split(separator: ".").first.map(String.init) ?? ""
+            }
+            return Camera(
+                name: "\(names.joined(separator: "+"))-\(pair.0.rawValue)-\(index + 1)",
+                clips: pair.1,
+                scenario: pair.0
+            )
+        }
     }
 
     static func cameras(for scenarios: [ScenarioPreset]) -> [Camera] {
@@ -45,19 +70,24 @@ enum VideoCameras {
     /// The cameras as streams (catalogues built on first use and cached), their names and sources.
     static func streams(
         settings: RuntimeSettings,
+        clips: [[String]]? = nil,
+        pool: ImagePool? = nil,
         teacherStride: Int = 5,
         log: (String) -> Void
     ) throws -> (
         streams: [any WindowedCropStream], names: [String], sources: [String]
     ) {
-        guard VideoClips.available else {
+        guard clips != nil || VideoClips.available else {
             throw AppError.invalidOption(
                 "the video clips are missing from \(VideoClips.directory): run scripts/setup, or use --source fashion"
             )
         }
         var catalogues: [String: VideoCatalogue] = [:]
-        let cameras = cameras(for: settings.scenarios)
-        for clip in Set(cameras.flatMap(\.clips)).sorted() {
+        let cameras: [Camera] =
+            if let clips { Self.cameras(for: settings.scenarios, clips: clips) } else {
+                Self.cameras(for: settings.scenarios)
+            }
+        for clip in Set(cameras.flatMap { $0.clips }).sorted() {
             do {
                 catalogues[clip] = try VideoCatalogue.load(clip: clip, stride: teacherStride, log: log)
             } catch {
@@ -73,6 +103,16 @@ enum VideoCameras {
         let streams: [any WindowedCropStream] = try cameras.enumerated().map { index, camera in
             var streamConfiguration = configuration
             streamConfiguration.seed = settings.seed &+ UInt64(index) &* 7919
+            if camera.clips.isEmpty {
+                // A Fashion-MNIST stream beside the cameras.
+                guard let pool else { throw AppError.invalidOption("a Fashion-MNIST stream needs the data set") }
+                return try CameraStream(
+                    pool: pool,
+                    scenario: camera.scenario,
+                    windowCount: settings.windows + 1,
+                    configuration: streamConfiguration
+                )
+            }
             return try VideoStream(
                 catalogues: camera.clips.compactMap { catalogues[$0] },
                 scenario: camera.scenario,
@@ -80,6 +120,10 @@ enum VideoCameras {
                 configuration: streamConfiguration
             )
         }
-        return (streams, cameras.map(\.name), cameras.map(\.source))
+        let names = cameras.enumerated().map { index, camera in
+            camera.clips.isEmpty ? "\(camera.scenario.rawValue)-\(index + 1)" : camera.name
+        }
+        let sources = cameras.map { $0.clips.isEmpty ? "fashion-mnist:\($0.scenario.rawValue)" : $0.source }
+        return (streams, names, sources)
     }
 }

@@ -71,8 +71,14 @@ public struct VideoCatalogue: Sendable {
     ) throws(VideoError) -> VideoCatalogue {
         guard stride >= 1, downscale >= 1 else { throw .invalidRequest("stride and downscale must be at least 1") }
         let name = (clip as NSString).lastPathComponent
+        // Clips of the same name elsewhere, or a clip replaced by another file, get caches of their own.
+        let size = (try? FileManager.default.attributesOfItem(atPath: clip)[.size] as? Int) ?? 0
+        let absolute = URL(fileURLWithPath: clip).standardizedFileURL.path
+        let key =
+            absolute == URL(fileURLWithPath: VideoClips.directory + "/" + name).standardizedFileURL.path
+            ? "" : "-\(String(Self.fnv1a("\(absolute)|\(size)"), radix: 16))"
         let cache = ((cacheDirectory ?? VideoClips.directory) as NSString)
-            .appendingPathComponent(".\(name).objects-s\(stride)-u\(detector.upscale).json")
+            .appendingPathComponent(".\(name)\(key).objects-s\(stride)-u\(detector.upscale).json")
         var summary: Summary?
         if let data = FileManager.default.contents(atPath: cache),
             let cached = try? JSONDecoder().decode(Summary.self, from: data), cached.version == 1,
@@ -189,6 +195,11 @@ public struct VideoCatalogue: Sendable {
             }
             return LabelledObject(box: blob, label: person ? .person : .other)
         }
+    }
+
+    /// FNV-1a, 64 bits: a stable name for a cache file.
+    static func fnv1a(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01B3 }
     }
 
     /// Box-average shrink of a grey frame.

@@ -1,4 +1,5 @@
 import EkyaCore
+import EkyaData
 import EkyaRuntime
 import Foundation
 import Testing
@@ -6,6 +7,27 @@ import Testing
 @testable import EkyaApp
 
 @Suite struct RunConfigurationTests {
+    @Test func aStreamIsAPresetOrAVideoCameraOnFilesPlayedInOrder() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["b.mp4", "a.avi"] {
+            FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data([0]))
+        }
+        let clip = directory.appendingPathComponent("a.avi").path
+        let text = """
+            {"streams": ["stable", {"scenario": "weather", "source": "\(directory.path)"},
+                        {"scenario": "day-night", "source": "\(clip)+\(clip)"}]}
+            """
+        let configuration = try RunConfiguration.parse(text, file: "c.json")
+        #expect(configuration.streams.map(\.scenario) == ["stable", "weather", "day-night"])
+        #expect(
+            try configuration.streams.map { try $0.clips().map { ($0 as NSString).lastPathComponent } } == [
+                [], ["a.avi", "b.mp4"], ["a.avi", "a.avi"],
+            ]
+        )
+        #expect(try configuration.settings().scenarios == [.stable, .weather, .dayNight])
+    }
+
     @Test func parsesTheDocumentedSchema() throws {
         let text = """
             {"streams": ["stable", "class-shift"], "schedulers": ["thief", "uniform:all-4:50"], "windows": 2,
@@ -106,6 +128,16 @@ import Testing
         ("{\"streams\": [\"stable\"], \"grid\": \"huge\"}", "field 'grid' must be 'small' or 'paper'"),
         ("{\"streams\": [], \"windows\": 1}", "field 'streams' must not be empty"),
         ("{\"streams\": [\"stable\"", "c.json: not valid JSON"),
+        (
+            "{\"streams\": [{\"scenario\": \"weather\", \"source\": \"/nonexistent/cam.mp4\"}]}",
+            "field 'streams[0].source': video source '/nonexistent/cam.mp4': no such file or directory"
+        ),
+        (
+            "{\"streams\": [\"stable\", {\"scenario\": \"weather\", \"source\": \"rtsp://127.0.0.1/cam\"}]}",
+            "field 'streams[1].source': stream source 'rtsp://127.0.0.1/cam': a live URL has no end to catalogue"
+        ),
+        ("{\"streams\": [{\"scenario\": \"volcano\", \"source\": \"/tmp\"}]}", "unknown scenario 'volcano'"),
+        ("{\"streams\": [{\"source\": \"/tmp\"}]}", "missing required key 'streams[0].scenario'"),
     ])
     func badConfigurationsNameTheField(text: String, message: String) {
         #expect {

@@ -14,7 +14,7 @@ struct LiveOptions: ParsableArguments {
             weather) or fashion (Fashion-MNIST crops with synthetic drift, the fast fixture).
             """
     )
-    var source: String = StreamSource.video.rawValue
+    var source: String = "video"
 
     @Option(help: "Video: the teacher labels every N-th frame (its sampling rate; labels are cached per N).")
     var teacherStride: Int = 5
@@ -155,7 +155,7 @@ struct LiveOptions: ParsableArguments {
     var dataDirectory: String = FashionMNIST.defaultDirectory
 
     func streamSource() throws -> StreamSource {
-        guard let chosen = StreamSource(rawValue: source) else {
+        guard let chosen = StreamSource(option: source) else {
             throw ValidationError("--source must be 'video' or 'fashion', not '\(source)'")
         }
         guard (1...100).contains(teacherStride) else { throw ValidationError("--teacher-stride must be in 1...100") }
@@ -309,11 +309,19 @@ enum LiveSession {
         case .fashion:
             runtime = try LiveRuntime(settings: settings, pool: pool)
             sources = settings.scenarios.map { "fashion-mnist:\($0.rawValue)" }
-        case .video:
+        case .video, .files:
             guard settings.teacher == .groundTruth else {
                 throw AppError.invalidOption("video streams are labelled by their detector: use --teacher ground-truth")
             }
-            let cameras = try VideoCameras.streams(settings: settings, teacherStride: teacherStride, log: log)
+            var clips: [[String]]?
+            if case .files(let given) = source { clips = given }
+            let cameras = try VideoCameras.streams(
+                settings: settings,
+                clips: clips,
+                pool: pool,
+                teacherStride: teacherStride,
+                log: log
+            )
             runtime = try LiveRuntime(settings: settings, streams: cameras.streams, names: cameras.names)
             sources = cameras.sources
         }

@@ -3,6 +3,7 @@ import EkyaCore
 import EkyaData
 import EkyaRuntime
 import EkyaService
+import EkyaVideo
 import Foundation
 
 /// `ekya run --config FILE`: a live run described by a JSON file.
@@ -12,7 +13,9 @@ struct RunCommand: ParsableCommand {
         abstract: "Run Ekya live from a JSON configuration (streams, data, budget, window, schedulers).",
         discussion: """
             Schema (every key but "streams" is optional; unknown keys are errors):
-              {"streams": ["stable", "day-night"],   scenario presets, one stream each
+              {"streams": ["stable", "day-night"],   scenario presets, one Fashion-MNIST stream each, or video
+                          cameras {"scenario": "weather", "source": "cam.mp4"} (a file, a directory of files,
+                          or files joined by "+", played in order and looped; the HOG teacher labels them)
                "schedulers": ["thief", "uniform:all-4:50"],   the first is Ekya, the rest are compared
                "windows": 4, "window_seconds": 60, "devices": 1, "slowdown": 10,
                "clock": "virtual" | "wall", "policy": "paper", "crops_per_second": 20, "seed": 1,
@@ -37,8 +40,10 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let text = try FileIO.read(config)
         let file = try RunConfiguration.parse(text, file: config)
+        let videos = try file.streams.map { try $0.clips() }
         try LiveSession.run(
             settings: try file.settings(),
+            source: videos.allSatisfy(\.isEmpty) ? .fashion : .files(videos),
             schedulers: file.schedulers ?? ["thief"],
             dataDirectory: file.dataDirectory ?? FashionMNIST.defaultDirectory,
             teacherCache: file.teacherCache,
@@ -50,9 +55,59 @@ struct RunCommand: ParsableCommand {
     }
 }
 
+/// A stream of `ekya run --config`: a preset name (a Fashion-MNIST stream under it), or a video camera
+/// `{"scenario": "weather", "source": "clip.mp4"}` whose source is a file, a directory of files, or
+/// files joined with `+` (played in order, looping).
+struct RunStream: Decodable, Equatable {
+    var scenario: String
+    var source: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case scenario, source
+    }
+
+    init(scenario: String, source: String? = nil) {
+        self.scenario = scenario
+        self.source = source
+    }
+
+    init(from decoder: any Decoder) throws {
+        if let name = try? decoder.singleValueContainer().decode(String.self) {
+            self.init(scenario: name)
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            scenario: try container.decode(String.self, forKey: .scenario),
+            source: try container.decodeIfPresent(String.self, forKey: .source)
+        )
+    }
+
+    /// The clip files of the source, in play order.
+    func clips() throws -> [String] {
+        guard let source else { return [] }
+        var clips: [String] = []
+        for part in source.split(separator: "+").map(String.init) {
+            do {
+                let parsed = try VideoSource.parse(part)
+                guard !parsed.isLive else {
+                    throw AppError.invalidOption(
+                        "stream source '\(part)': a live URL has no end to catalogue; give files (ekya run plays recordings)"
+                    )
+                }
+                clips += try parsed.files()
+            } catch let error as VideoError {
+                throw AppError.invalidOption("\(error)")
+            }
+        }
+        guard !clips.isEmpty else { throw AppError.invalidOption("stream source '\(source)' names no file") }
+        return clips
+    }
+}
+
 /// The documented schema of `ekya run --config`.
 struct RunConfiguration: Decodable, Equatable {
-    var streams: [String]
+    var streams: [RunStream]
     var schedulers: [String]?
     var windows: Int?
     var windowSeconds: Double?
@@ -139,7 +194,10 @@ struct RunConfiguration: Decodable, Equatable {
 
     static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            keys.reduce("") { path, key in
+                if let index = key.intValue { return path + "[\(index)]" }
+                return path.isEmpty ? key.stringValue : path + "." + key.stringValue
+            }
         }
         switch error {
         case .keyNotFound(let key, let context):
@@ -166,9 +224,18 @@ struct RunConfiguration: Decodable, Equatable {
 
     func check(file: String) throws {
         guard !streams.isEmpty else { throw AppError.invalidOption("\(file): field 'streams' must not be empty") }
-        for name in streams where ScenarioPreset(rawValue: name) == nil {
-            let names = ScenarioPreset.allCases.map(\.rawValue).joined(separator: ", ")
-            throw AppError.invalidOption("\(file): field 'streams': unknown scenario '\(name)'; known: \(names)")
+        for (index, stream) in streams.enumerated() {
+            guard ScenarioPreset(rawValue: stream.scenario) != nil else {
+                let names = ScenarioPreset.allCases.map(\.rawValue).joined(separator: ", ")
+                throw AppError.invalidOption(
+                    "\(file): field 'streams': unknown scenario '\(stream.scenario)'; known: \(names)"
+                )
+            }
+            do {
+                _ = try stream.clips()
+            } catch let error as AppError {
+                throw AppError.invalidOption("\(file): field 'streams[\(index)].source': \(error)")
+            }
         }
         for name in schedulers ?? [] {
             do {
@@ -211,7 +278,7 @@ struct RunConfiguration: Decodable, Equatable {
     func settings() throws -> RuntimeSettings {
         let clockMode = clock.flatMap(ClockMode.init(rawValue:)) ?? .virtual
         return RuntimeSettings(
-            scenarios: streams.compactMap(ScenarioPreset.init(rawValue:)),
+            scenarios: streams.compactMap { ScenarioPreset(rawValue: $0.scenario) },
             windows: windows ?? 4,
             windowSeconds: windowSeconds ?? 60,
             cropsPerSecond: cropsPerSecond ?? 20,
