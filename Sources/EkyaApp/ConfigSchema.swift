@@ -79,6 +79,7 @@ enum ConfigSchema {
                                 "id": ["type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,39}$"],
                                 "scenario": ["enum": ScenarioPreset.allCases.map(\.rawValue)],
                                 "seed": ["type": "integer", "minimum": 0],
+                                "source": ["type": "string", "minLength": 1],
                             ],
                         ],
                     ]

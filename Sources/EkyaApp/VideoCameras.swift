@@ -126,4 +126,25 @@ enum VideoCameras {
         let sources = cameras.map { $0.clips.isEmpty ? "fashion-mnist:\($0.scenario.rawValue)" : $0.source }
         return (streams, names, sources)
     }
+
+    /// The service's video streams: a spec's source (files, a directory, clips joined by `+`) catalogued
+    /// (cached after the first time) and played as a ``VideoStream`` under its preset.
+    static func maker(log: @escaping (String) -> Void) -> VideoStreamMaker {
+        { spec, configuration, windowCount in
+            let clips = try RunStream(scenario: spec.scenario.rawValue, source: spec.source).clips()
+            let catalogues = try clips.map { clip in
+                do {
+                    return try VideoCatalogue.load(clip: clip, log: log)
+                } catch {
+                    throw AppError.invalidOption("stream '\(spec.id)': \(error)")
+                }
+            }
+            return try VideoStream(
+                catalogues: catalogues,
+                scenario: spec.scenario,
+                windowCount: windowCount,
+                configuration: configuration
+            )
+        }
+    }
 }

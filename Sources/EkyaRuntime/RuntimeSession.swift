@@ -8,13 +8,21 @@ public struct StreamSpec: Sendable, Hashable, Codable {
     public var id: String
     public var scenario: ScenarioPreset
     public var seed: UInt64
+    /// A video camera's recording (a file, a directory, or files joined by `+`); nil: a Fashion-MNIST
+    /// stream under `scenario`.
+    public var source: String?
 
-    public init(id: String, scenario: ScenarioPreset, seed: UInt64) {
+    public init(id: String, scenario: ScenarioPreset, seed: UInt64, source: String? = nil) {
         self.id = id
         self.scenario = scenario
         self.seed = seed
+        self.source = source
     }
 }
+
+/// Makes a video camera's stream for a spec with a source (the composition root knows the video adapter):
+/// the spec, the stream's configuration, and the windows it must hold.
+public typealias VideoStreamMaker = (StreamSpec, StreamConfiguration, Int) throws -> any WindowedCropStream
 
 /// One stream's state in the middle of a window, for live displays.
 public struct LiveStreamStatus: Sendable, Equatable, Codable {
@@ -104,7 +112,7 @@ public enum RuntimeSessionError: Error, CustomStringConvertible, Equatable {
 public final class RuntimeSession {
     struct Entry {
         var spec: StreamSpec
-        var stream: CameraStream
+        var stream: any WindowedCropStream
         var serving: TorchModel
         var carried: Int?
         var active: Set<Int>
@@ -121,6 +129,8 @@ public final class RuntimeSession {
     public private(set) var frameCost = 0.0
     /// The teacher network that labels each window's sample when `settings.teacher` is `.model`.
     public var teacherModel: TorchModel?
+    /// Makes the streams of specs with a video source; without it such specs are refused.
+    public var videoStreams: VideoStreamMaker?
 
     public init(settings: RuntimeSettings, pool: ImagePool, cycle: Int = 30) throws {
         guard cycle >= 1 else { throw RuntimeError.invalidSettings("the drift cycle needs at least one window") }
@@ -143,13 +153,24 @@ public final class RuntimeSession {
         entries.first { $0.spec.id == id }?.serving
     }
 
-    func makeStream(_ spec: StreamSpec) throws -> CameraStream {
+    func makeStream(_ spec: StreamSpec) throws -> any WindowedCropStream {
         let configuration = try StreamConfiguration(
             cropsPerSecond: settings.cropsPerSecond,
             windowDuration: .milliseconds(Int64(settings.windowSeconds * 1000)),
             testFraction: settings.testFraction,
             seed: spec.seed
         )
+        if spec.source != nil {
+            guard let videoStreams else {
+                throw RuntimeError.invalidSettings("stream '\(spec.id)': this session cannot open video sources")
+            }
+            guard settings.teacher == .groundTruth else {
+                throw RuntimeError.invalidSettings(
+                    "stream '\(spec.id)': a video camera is labelled by its detector, not by the model teacher"
+                )
+            }
+            return try videoStreams(spec, configuration, cycle + 1)
+        }
         return try CameraStream(
             pool: pool,
             scenario: spec.scenario,

@@ -124,7 +124,12 @@ public enum API {
                 throw APIError.badRequest("field '\(error.field)' \(error.message)")
             }
             try await Blocking.run {
-                _ = try api.store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
+                _ = try api.store.requestAdd(
+                    id: spec.id,
+                    scenario: spec.scenario.rawValue,
+                    seed: Int64(spec.seed),
+                    source: spec.source
+                )
             }
             return try JSON.response(
                 AcceptedDTO(stream: spec.id, action: "add", appliesAt: "next window boundary"),
@@ -273,6 +278,7 @@ public enum API {
             servingVersion: record.servingVersion,
             addedWindow: record.addedWindow,
             removedWindow: record.removedWindow,
+            source: record.source,
             lastWindow: last?.window.number,
             accuracyRealised: last?.result?.measuredAccuracy,
             accuracyPredicted: last?.result?.simulatedAccuracy,

@@ -10,6 +10,8 @@ struct StreamDTO: Codable, Sendable {
     var servingVersion: Int?
     var addedWindow: Int?
     var removedWindow: Int?
+    /// A video camera's recording; absent for a Fashion-MNIST stream.
+    var source: String?
     var lastWindow: Int?
     var accuracyRealised: Double?
     var accuracyPredicted: Double?

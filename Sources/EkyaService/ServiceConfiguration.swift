@@ -213,6 +213,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw fail("\(error)")
         }
         configuration.features = try RuntimeFeatures.parse(fields)
+        if configuration.teacher == .model, let index = configuration.streams.firstIndex(where: { $0.source != nil }) {
+            throw fail(
+                "field 'streams[\(index)].source': a video camera is labelled by its detector; use \"teacher\": \"ground-truth\""
+            )
+        }
         if let scheduler = try fields.string("scheduler") {
             do {
                 _ = try SchedulerSpec.make(scheduler)
@@ -261,7 +266,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// The configuration as JSON (recorded with each run; the token is left out).
     public var summaryJSON: String {
         let streams = self.streams.map {
-            "{\"id\":\"\($0.id)\",\"scenario\":\"\($0.scenario.rawValue)\",\"seed\":\($0.seed)}"
+            "{\"id\":\"\($0.id)\",\"scenario\":\"\($0.scenario.rawValue)\",\"seed\":\($0.seed)"
+                + ($0.source.map { ",\"source\":\(jsonString($0))" } ?? "") + "}"
         }
         return """
             {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"streams":[\(streams.joined(separator: ","))],\
@@ -305,12 +311,12 @@ public enum StreamRequest {
         public var message: String
     }
 
-    static let keys = ["id", "scenario", "seed"]
+    static let keys = ["id", "scenario", "seed", "source"]
 
     /// Validates `{"id": "cam-1", "scenario": "weather", "seed": 7}` (seed optional).
     public static func parse(_ object: [String: Any], defaultSeed: UInt64) throws -> StreamSpec {
         if let unknown = object.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw Invalid(field: unknown, message: "unknown field; known fields: id, scenario, seed")
+            throw Invalid(field: unknown, message: "unknown field; known fields: id, scenario, seed, source")
         }
         guard let idValue = object["id"] else { throw Invalid(field: "id", message: "is required") }
         guard let id = idValue as? String, ServiceConfiguration.isValidStreamID(id) else {
@@ -331,8 +337,30 @@ public enum StreamRequest {
             }
             seed = UInt64(number)
         }
-        return StreamSpec(id: id, scenario: scenario, seed: seed)
+        var source: String?
+        if let value = object["source"] {
+            guard let text = value as? String, !text.isEmpty else {
+                throw Invalid(
+                    field: "source",
+                    message: "must be a path: a video file, a directory, or files joined by '+'"
+                )
+            }
+            if let problem = videoSourceProblem(text) { throw Invalid(field: "source", message: problem) }
+            source = text
+        }
+        return StreamSpec(id: id, scenario: scenario, seed: seed, source: source)
     }
+}
+
+/// Why a stream's video source cannot be used, or nil: every part (split at `+`) must be an existing file
+/// or directory; live URLs are not accepted yet (a recording is catalogued before it streams).
+func videoSourceProblem(_ source: String) -> String? {
+    for part in source.split(separator: "+", omittingEmptySubsequences: false).map(String.init) {
+        guard !part.isEmpty else { return "has an empty part ('+' with nothing beside it)" }
+        guard !part.contains("://") else { return "'\(part)': live URLs are not accepted yet; give a recording" }
+        guard FileManager.default.fileExists(atPath: part) else { return "'\(part)': no such file or directory" }
+    }
+    return nil
 }
 
 /// The live runtime's mechanisms and training settings in a `serve` configuration: the keys and defaults of

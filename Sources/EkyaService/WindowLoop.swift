@@ -26,6 +26,8 @@ public final class WindowLoop: @unchecked Sendable {
     let state: ServiceState
     let metrics: ServiceMetrics
     let logger: Logger
+    /// Opens video cameras' recordings (streams with a `source`).
+    let videoStreams: VideoStreamMaker?
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
     private var runID: Int64 = 0
@@ -36,8 +38,10 @@ public final class WindowLoop: @unchecked Sendable {
         models: ModelStore,
         state: ServiceState,
         metrics: ServiceMetrics,
-        logger: Logger
+        logger: Logger,
+        videoStreams: VideoStreamMaker? = nil
     ) {
+        self.videoStreams = videoStreams
         self.configuration = configuration
         self.store = store
         self.models = models
@@ -157,6 +161,7 @@ public final class WindowLoop: @unchecked Sendable {
             pool: pool,
             cycle: configuration.cycle
         )
+        session.videoStreams = videoStreams
         let scheduler = try SchedulerSpec.make(configuration.scheduler)
         if configuration.teacher == .model {
             state.update { $0.phase = "loading teacher" }
@@ -173,7 +178,12 @@ public final class WindowLoop: @unchecked Sendable {
         try restoreStreams(session)
         if try store.streams(includeRemoved: true).isEmpty {
             for spec in configuration.streams {
-                try store.requestAdd(id: spec.id, scenario: spec.scenario.rawValue, seed: Int64(spec.seed))
+                try store.requestAdd(
+                    id: spec.id,
+                    scenario: spec.scenario.rawValue,
+                    seed: Int64(spec.seed),
+                    source: spec.source
+                )
             }
         }
         var retryDelay = Self.firstRetrySeconds
@@ -217,7 +227,7 @@ public final class WindowLoop: @unchecked Sendable {
     private func restoreStreams(_ session: RuntimeSession) throws {
         for stream in try store.streams() where stream.status == .active || stream.status == .removing {
             guard let scenario = ScenarioPreset(rawValue: stream.scenario) else { continue }
-            let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed))
+            let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed), source: stream.source)
             var model: TorchModel?
             if let version = stream.servingVersion {
                 do {
@@ -257,7 +267,12 @@ public final class WindowLoop: @unchecked Sendable {
                         try store.reject(command: command.id ?? -1, note: "the stream is no longer pending")
                         continue
                     }
-                    let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed))
+                    let spec = StreamSpec(
+                        id: stream.id,
+                        scenario: scenario,
+                        seed: UInt64(stream.seed),
+                        source: stream.source
+                    )
                     state.update { $0.phase = "training \(stream.id)" }
                     let model = try session.trainStartingModel(spec)
                     let record = try saveModel(model, stream: stream.id, window: nil, configuration: nil, accuracy: nil)

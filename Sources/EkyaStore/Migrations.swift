@@ -7,7 +7,7 @@ import GRDB
 public enum StoreMigrations {
     /// Migration identifiers, oldest first.
     public static let identifiers = [
-        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index",
+        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index", "v5-stream-source",
     ]
 
     public static var migrator: DatabaseMigrator {
@@ -130,6 +130,12 @@ public enum StoreMigrations {
         register("v4-stream-window-index") { db in
             // A stream's newest result without scanning every window (`GET /api/streams`).
             try db.create(index: "stream_windows_by_stream", on: "stream_windows", columns: ["stream", "windowId"])
+        }
+        register("v5-stream-source") { db in
+            // A video camera's recording (nil: a Fashion-MNIST stream).
+            try db.alter(table: "streams") { table in
+                table.add(column: "source", .text)
+            }
         }
         return migrator
     }

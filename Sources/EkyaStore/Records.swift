@@ -44,6 +44,8 @@ public struct StreamRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
     public var createdAt: Date
     public var addedWindow: Int?
     public var removedWindow: Int?
+    /// A video camera's recording; nil for a Fashion-MNIST stream.
+    public var source: String?
 
     public init(
         id: String,
@@ -53,7 +55,8 @@ public struct StreamRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
         servingVersion: Int? = nil,
         createdAt: Date,
         addedWindow: Int? = nil,
-        removedWindow: Int? = nil
+        removedWindow: Int? = nil,
+        source: String? = nil
     ) {
         self.id = id
         self.scenario = scenario
@@ -63,6 +66,7 @@ public struct StreamRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
         self.createdAt = createdAt
         self.addedWindow = addedWindow
         self.removedWindow = removedWindow
+        self.source = source
     }
 }
 

@@ -144,12 +144,25 @@ public final class ServiceStore: Sendable {
 
     /// Queues a new stream; it starts at the next window boundary.
     @discardableResult
-    public func requestAdd(id: String, scenario: String, seed: Int64, now: Date = Date()) throws -> StreamRecord {
+    public func requestAdd(
+        id: String,
+        scenario: String,
+        seed: Int64,
+        source: String? = nil,
+        now: Date = Date()
+    ) throws -> StreamRecord {
         try writer.write { db in
             if let existing = try StreamRecord.fetchOne(db, key: id), existing.status != .removed {
                 throw StoreError.conflict("stream '\(id)' already exists (\(existing.status.rawValue))")
             }
-            let record = StreamRecord(id: id, scenario: scenario, seed: seed, status: .pending, createdAt: now)
+            let record = StreamRecord(
+                id: id,
+                scenario: scenario,
+                seed: seed,
+                status: .pending,
+                createdAt: now,
+                source: source
+            )
             try record.save(db)
             var command = CommandRecord(kind: .add, stream: id, status: .pending, createdAt: now)
             try command.insert(db)

@@ -1,4 +1,5 @@
 import EkyaStore
+import EkyaVideo
 import Foundation
 import GRDB
 import Testing
@@ -33,6 +34,40 @@ import Glibc
     /// Waits for the process to end, up to `seconds`.
     static func ended(_ server: ServeProcess, within seconds: Double) async throws -> Bool {
         try await server.wait(seconds: seconds) != nil
+    }
+
+    @Test(.enabled(if: VideoClips.available, "scripts/setup fetches the clips"))
+    func servesAVideoCameraBesideAFashionStreamAndKeepsItsSourceAcrossARestart() async throws {
+        // Given a service with a Fashion-MNIST stream and a video camera on the street clip
+        let server = try ServeProcess()
+        let file = server.directory.appendingPathComponent("serve.json")
+        let json = """
+            {"token": "unused", "data_dir": "unused", "window_seconds": 20, "pause_seconds": 0.5,
+             "streams": ["stable", {"id": "street", "scenario": "weather", "source": "\(VideoClips.bikes)"}]}
+            """
+        try Data(json.utf8).write(to: file)
+        server.configFile = file.path
+        try server.start()
+        // Then windows run over both, and the camera reports its recording
+        _ = try await server.waitFor(seconds: 600) { ($0["last_completed_window"] as? Int ?? 0) >= 1 }
+        let streams = try #require(await server.get("/api/streams") as? [[String: Any]])
+        #expect(streams.map { $0["id"] as? String } == ["stable", "street"])
+        #expect(streams.last?["source"] as? String == VideoClips.bikes)
+        #expect(streams.first?["source"] == nil)
+        let windows = try #require(await server.get("/api/windows?stream=street&limit=5") as? [[String: Any]])
+        let measured = windows.compactMap { $0["accuracy_realised"] as? Double }
+        #expect(!measured.isEmpty && measured.allSatisfy { (0...1).contains($0) }, "\(windows)")
+        // and after a restart the camera is restored from the database with its source
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
+        #expect(
+            try ServiceStore(path: server.dataDirectory + "/ekya.sqlite").stream("street")?.source == VideoClips.bikes
+        )
+        try server.start()
+        let after = try await server.waitFor(seconds: 600) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
+        #expect(after["status"] as? String == "ok")
+        kill(server.process.processIdentifier, SIGTERM)
+        #expect(try await server.wait(seconds: 60) == 0)
     }
 
     @Test func aKillNineInTheMiddleOfAModelWriteLosesNothing() async throws {

@@ -178,6 +178,44 @@ import Testing
         #expect(try fixture.store.streams().map(\.id) == ["cam-1"])
     }
 
+    @Test func aVideoCameraIsAddedWithItsRecordingAndBadSourcesAreNamed() async throws {
+        let fixture = try Self.fixture()
+        let clip = FileManager.default.temporaryDirectory.appendingPathComponent("ekya-api-\(UUID().uuidString).mp4")
+        FileManager.default.createFile(atPath: clip.path, contents: Data([0]))
+        defer { try? FileManager.default.removeItem(at: clip) }
+        try await fixture.app.test(.router) { client in
+            // A recording that exists is queued with the stream
+            try await client.execute(
+                uri: "/api/streams",
+                method: .post,
+                headers: Self.auth,
+                body: Self.body(#"{"id": "door", "scenario": "day-night", "source": "\#(clip.path)"}"#)
+            ) { #expect($0.status == .accepted) }
+            try await client.execute(uri: "/api/streams/door", method: .get) { response in
+                let object = try #require(try Self.json(response) as? [String: Any])
+                #expect(object["source"] as? String == clip.path)
+            }
+            // and a missing file, a live URL or an empty part is a 400 naming the field
+            for (source, message) in [
+                ("/nonexistent/cam.mp4", "'/nonexistent/cam.mp4': no such file or directory"),
+                ("rtsp://127.0.0.1/cam", "live URLs are not accepted yet"), ("\(clip.path)+", "an empty part"),
+            ] {
+                try await client.execute(
+                    uri: "/api/streams",
+                    method: .post,
+                    headers: Self.auth,
+                    body: Self.body(#"{"id": "bad", "scenario": "stable", "source": "\#(source)"}"#)
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    #expect(Self.errorMessage(response).contains("field 'source'"), "\(Self.errorMessage(response))")
+                    #expect(Self.errorMessage(response).contains(message), "\(Self.errorMessage(response))")
+                }
+            }
+        }
+        #expect(try fixture.store.stream("door")?.source == clip.path)
+        #expect(try fixture.store.stream("bad") == nil)
+    }
+
     @Test func addsAndRemovesStreamsAtTheNextBoundary() async throws {
         let fixture = try Self.fixture()
         try await fixture.app.test(.router) { client in

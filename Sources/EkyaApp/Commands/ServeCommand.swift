@@ -259,7 +259,8 @@ struct ServeCommand: AsyncParsableCommand {
             models: models,
             state: state,
             metrics: metrics,
-            logger: logger
+            logger: logger,
+            videoStreams: VideoCameras.maker(log: { line in logger.info("\(line)") })
         )
         let router = API.router(
             APIContext(
