@@ -97,7 +97,7 @@ public enum API {
             return try JSON.response(
                 HealthDTO(
                     status: live.storageFault == nil && stalled == nil ? "ok" : "degraded",
-                    phase: live.phase,
+                    phase: live.phase.description,
                     window: live.window,
                     lastCompletedWindow: live.lastCompletedWindow,
                     interruptedAtStart: live.interruptedAtStart,
@@ -379,7 +379,7 @@ public enum API {
         }
         return PlanDTO(
             window: last?.number,
-            phase: state.phase,
+            phase: state.phase.description,
             time: nil,
             windowSeconds: api.windowSeconds,
             source: "last-completed",

@@ -130,7 +130,7 @@ struct DashboardData: Codable, Sendable {
         }
         return DashboardData(
             window: state.window,
-            phase: state.phase,
+            phase: state.phase.description,
             time: state.live?.time,
             windowSeconds: seconds,
             lastCompletedWindow: state.lastCompletedWindow,

@@ -3,10 +3,38 @@ import EkyaRuntime
 import Foundation
 import Synchronization
 
+/// What the window loop is doing; its description is what the API and the dashboard show.
+public enum ServicePhase: Sendable, Equatable, CustomStringConvertible {
+    case starting
+    case loading
+    case loadingTeacher
+    /// Training a stream's starting model (or cataloguing its recording).
+    case training(stream: String)
+    case window
+    case idle
+    /// Persistence failed; the models in memory serve on.
+    case degraded
+    case stopping
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .starting: "starting"
+        case .loading: "loading"
+        case .loadingTeacher: "loading teacher"
+        case .training(let stream): "training \(stream)"
+        case .window: "window"
+        case .idle: "idle"
+        case .degraded: "degraded"
+        case .stopping: "stopping"
+        case .stopped: "stopped"
+        }
+    }
+}
+
 /// What the window loop is doing now, shared with the HTTP handlers (the loop writes, handlers read).
 public struct LiveState: Sendable, Equatable {
-    /// `starting`, `loading`, `training <stream>`, `window`, `idle`, `stopping`, `stopped`.
-    public var phase: String = "starting"
+    public var phase = ServicePhase.starting
     public var startedAt = Date()
     /// The window in progress, if any.
     public var window: Int?
@@ -26,7 +54,7 @@ public struct LiveState: Sendable, Equatable {
 
     /// Seconds the window in progress has gone without progress, when that is longer than `stallSeconds`.
     public func stalledSeconds(now: ContinuousClock.Instant) -> Double? {
-        guard phase == "window", let lastProgress else { return nil }
+        guard phase == .window, let lastProgress else { return nil }
         let seconds = lastProgress.duration(to: now).inSeconds
         return seconds > stallSeconds ? seconds : nil
     }

@@ -102,16 +102,16 @@ public final class WindowLoop: @unchecked Sendable {
         do {
             try loop()
             do {
-                try store.endRun(id: run, status: "stopped")
+                try store.endRun(id: run, status: .stopped)
             } catch {
                 // The next start marks an unfinished run as crashed; nothing else is lost.
                 logger.warning("cannot record the end of the run", metadata: ["error": "\(error)"])
             }
         } catch {
-            try? store.endRun(id: run, status: "failed")
+            try? store.endRun(id: run, status: .failed)
             throw error
         }
-        state.update { $0.phase = "stopped" }
+        state.update { $0.phase = .stopped }
     }
 
     /// Recovers from an unclean stop and records the run; returns its id.
@@ -137,7 +137,7 @@ public final class WindowLoop: @unchecked Sendable {
         state.update {
             $0.storageFault = message
             $0.lastError = message
-            $0.phase = "degraded"
+            $0.phase = .degraded
         }
         metrics.storageFault(true)
         logger.error(
@@ -154,7 +154,7 @@ public final class WindowLoop: @unchecked Sendable {
     }
 
     private func loop() throws {
-        state.update { $0.phase = "loading" }
+        state.update { $0.phase = .loading }
         let pool = try FashionMNIST.loadAll(from: configuration.fashionMNISTDirectory)
         let session = try RuntimeSession(
             settings: configuration.runtimeSettings,
@@ -164,7 +164,7 @@ public final class WindowLoop: @unchecked Sendable {
         session.videoStreams = videoStreams
         let scheduler = try SchedulerSpec.make(configuration.scheduler)
         if configuration.teacher == .model {
-            state.update { $0.phase = "loading teacher" }
+            state.update { $0.phase = .loadingTeacher }
             do {
                 session.teacherModel = try ModelTeacher.trainedModel(
                     trainingPool: try FashionMNIST.load(.train, from: configuration.fashionMNISTDirectory),
@@ -192,7 +192,7 @@ public final class WindowLoop: @unchecked Sendable {
                 try applyCommands(session)
                 metrics.streams(session.streams.count)
                 guard !session.streams.isEmpty, !stopping else {
-                    state.update { $0.phase = "idle" }
+                    state.update { $0.phase = .idle }
                     idle(seconds: 0.5)
                     continue
                 }
@@ -216,11 +216,11 @@ public final class WindowLoop: @unchecked Sendable {
                 continue
             }
             if !stopping {
-                state.update { $0.phase = "idle" }
+                state.update { $0.phase = .idle }
                 idle(seconds: configuration.pauseSeconds)
             }
         }
-        state.update { $0.phase = "stopping" }
+        state.update { $0.phase = .stopping }
     }
 
     /// Streams that were serving before the restart serve their last accepted model again.
@@ -243,7 +243,7 @@ public final class WindowLoop: @unchecked Sendable {
             if let model {
                 try session.add(spec, serving: model)
             } else {
-                state.update { $0.phase = "training \(stream.id)" }
+                state.update { $0.phase = .training(stream: stream.id) }
                 let trained = try session.trainStartingModel(spec)
                 let record = try saveModel(trained, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
                 try store.activate(stream: stream.id, model: record, window: try store.nextWindowNumber(), command: nil)
@@ -273,7 +273,7 @@ public final class WindowLoop: @unchecked Sendable {
                         seed: UInt64(stream.seed),
                         source: stream.source
                     )
-                    state.update { $0.phase = "training \(stream.id)" }
+                    state.update { $0.phase = .training(stream: stream.id) }
                     let model = try session.trainStartingModel(spec)
                     let record = try saveModel(model, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
                     try persisting {
@@ -389,7 +389,7 @@ public final class WindowLoop: @unchecked Sendable {
             )
         }
         state.update {
-            $0.phase = "window"
+            $0.phase = .window
             $0.window = number
             $0.live = nil
             $0.lastProgress = ContinuousClock.now

@@ -5,14 +5,20 @@ import GRDB
 /// at the next start was killed and is marked `crashed`).
 public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "runs"
+
+    /// How a run ended (stored as its raw value).
+    public enum Status: String, Codable, Sendable {
+        case running, stopped, failed, crashed
+    }
+
     public var id: Int64?
     public var startedAt: Date
     public var endedAt: Date?
-    public var status: String
+    public var status: Status
     /// The configuration the run started with (JSON).
     public var configuration: String
 
-    public init(id: Int64? = nil, startedAt: Date, endedAt: Date? = nil, status: String, configuration: String) {
+    public init(id: Int64? = nil, startedAt: Date, endedAt: Date? = nil, status: Status, configuration: String) {
         self.id = id
         self.startedAt = startedAt
         self.endedAt = endedAt

@@ -96,9 +96,9 @@ public final class ServiceStore: Sendable {
                 window.note = "interrupted: the service stopped before the window ended (crash or kill)"
                 try window.update(db)
             }
-            let crashed = try RunRecord.filter(Column("status") == "running").fetchAll(db)
+            let crashed = try RunRecord.filter(Column("status") == RunRecord.Status.running.rawValue).fetchAll(db)
             for var run in crashed {
-                run.status = "crashed"
+                run.status = .crashed
                 try run.update(db)
             }
             return Recovery(interruptedWindows: running.map(\.number), crashedRuns: crashed.count)
@@ -107,13 +107,13 @@ public final class ServiceStore: Sendable {
 
     public func beginRun(configuration: String, now: Date = Date()) throws -> Int64 {
         try writer.write { db in
-            var run = RunRecord(startedAt: now, status: "running", configuration: configuration)
+            var run = RunRecord(startedAt: now, status: .running, configuration: configuration)
             try run.insert(db)
             return run.id ?? db.lastInsertedRowID
         }
     }
 
-    public func endRun(id: Int64, status: String, now: Date = Date()) throws {
+    public func endRun(id: Int64, status: RunRecord.Status, now: Date = Date()) throws {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { return }
             run.status = status

@@ -192,7 +192,7 @@ final class ServeProcess {
         #expect(try await server.wait(seconds: 60) == 0)
         let store = try ServiceStore(path: server.dataDirectory + "/ekya.sqlite")
         #expect(try store.integrityCheck() == "ok")
-        #expect(try store.runs().map(\.status) == Array(repeating: "crashed", count: restart) + ["stopped"])
+        #expect(try store.runs().map(\.status) == Array(repeating: .crashed, count: restart) + [.stopped])
         #expect(try store.windows(limit: 100).allSatisfy { $0.status != .running })
         #expect(models.removeTemporaries() == 0)
     }

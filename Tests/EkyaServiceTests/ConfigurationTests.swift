@@ -131,9 +131,9 @@ import Testing
         state.stallSeconds = 10
         let start = ContinuousClock.now
         state.lastProgress = start
-        state.phase = "idle"
+        state.phase = .idle
         #expect(state.stalledSeconds(now: start + .seconds(60)) == nil)
-        state.phase = "window"
+        state.phase = .window
         #expect(state.stalledSeconds(now: start + .seconds(9)) == nil)
         #expect(state.stalledSeconds(now: start + .seconds(12)) == 12)
     }

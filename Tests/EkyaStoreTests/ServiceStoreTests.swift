@@ -187,7 +187,7 @@ import Testing
         // Then the window is interrupted, the run crashed, and the next window is 5
         #expect(recovery == Recovery(interruptedWindows: [4], crashedRuns: 1))
         #expect(try store.window(number: 4)?.status == .interrupted)
-        #expect(try store.runs().first?.status == "crashed")
+        #expect(try store.runs().first?.status == .crashed)
         #expect(try store.nextWindowNumber() == 5)
         #expect(try store.windows(stream: "b").count == 1)
         #expect(try store.windows(stream: "c").isEmpty)
