@@ -131,7 +131,10 @@ public struct VideoStream: WindowedCropStream {
                 appearance: Array(repeating: .original, count: classCount)
             )) ?? state
         var window = StreamWindow(index: index, start: start, drift: drift, train: train, test: test)
-        window.teacherSeconds = labelledFrames.reduce(0.0) { $0 + catalogues[$1[0]].teacherSecondsPerFrame }
+        // Summed clip by clip, in clip order, so the same window always costs the same to the last bit.
+        window.teacherSeconds = catalogues.indices.reduce(0.0) { total, clip in
+            total + Double(labelledFrames.filter { $0[0] == clip }.count) * catalogues[clip].teacherSecondsPerFrame
+        }
         return window
     }
 }
