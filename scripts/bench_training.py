@@ -82,6 +82,7 @@ def main():
     parser.add_argument("--infer-batches", type=int, default=10, help="inference batches per run")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--serve", action="store_true",
                         help="after warm-up, answer 'train'/'infer' lines on stdin with one timed run's images/s "
                              "(lets the Swift side alternate runs with this process)")
@@ -90,9 +91,11 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     pool = args.batch * max(args.steps, args.infer_batches)
+    device = torch.device(args.device)
     images, labels = synthetic(pool, args.channels, args.size, args.classes)
+    images, labels = images.to(device), labels.to(device)
     model = Classifier(args.channels, args.classes, args.width, args.stages, args.blocks, args.hidden,
-                       args.stem_stride)
+                       args.stem_stride).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
 
     def train_steps(count):
@@ -115,8 +118,12 @@ def main():
 
     def timed(body, count):
         """Images per wall-clock second and per CPU-second of the whole process."""
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         begin, begin_cpu = time.perf_counter(), time.process_time()
         body(count)
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         images = count * args.batch
         return images / (time.perf_counter() - begin), images / (time.process_time() - begin_cpu)
 
