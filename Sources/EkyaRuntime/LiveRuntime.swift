@@ -115,14 +115,7 @@ public final class LiveRuntime {
     public var teacherModel: TorchModel?
 
     public init(settings: RuntimeSettings, pool: ImagePool) throws {
-        do {
-            try settings.validate()
-        } catch {
-            throw RuntimeError.invalidSettings(error.description)
-        }
-        guard settings.clock == .virtual || (settings.devices == 1 && settings.slowdown == 1) else {
-            throw RuntimeError.invalidSettings("--clock wall runs on this one device: use --devices 1 --slowdown 1")
-        }
+        try Self.check(settings)
         self.settings = settings
         let configuration = try StreamConfiguration(
             cropsPerSecond: settings.cropsPerSecond,
@@ -143,9 +136,8 @@ public final class LiveRuntime {
         self.architecture = .small(inputChannels: 1, classCount: pool.classCount)
     }
 
-    /// A runtime over streams the caller made (video cameras), one per entry of `settings.scenarios`, named
-    /// `names`.
-    public init(settings: RuntimeSettings, streams: [any WindowedCropStream], names: [String]) throws {
+    /// The settings' one validation, and the wall clock's one-device rule.
+    static func check(_ settings: RuntimeSettings) throws {
         do {
             try settings.validate()
         } catch {
@@ -154,6 +146,12 @@ public final class LiveRuntime {
         guard settings.clock == .virtual || (settings.devices == 1 && settings.slowdown == 1) else {
             throw RuntimeError.invalidSettings("--clock wall runs on this one device: use --devices 1 --slowdown 1")
         }
+    }
+
+    /// A runtime over streams the caller made (video cameras), one per entry of `settings.scenarios`, named
+    /// `names`.
+    public init(settings: RuntimeSettings, streams: [any WindowedCropStream], names: [String]) throws {
+        try Self.check(settings)
         guard !streams.isEmpty, streams.count == settings.scenarios.count, names.count == streams.count else {
             throw RuntimeError.invalidSettings("one stream and one name per scenario")
         }
