@@ -8,6 +8,8 @@ public enum EkyaError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidSchedulerSpec(String, reason: String)
     case unknownPolicy(String)
     case invalidProfile(stream: String, reason: String)
+    /// A setting the chosen simulation model cannot reproduce.
+    case unsupportedByModel(model: String, reason: String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum EkyaError: Error, Equatable, CustomStringConvertible, Sendable {
             "unknown re-allocation policy '\(name)'; known: \(ReallocationPolicy.allCases.map(\.rawValue).joined(separator: ", "))"
         case .invalidProfile(let stream, let reason):
             "profile of stream '\(stream)' is invalid: \(reason)"
+        case .unsupportedByModel(let model, let reason):
+            "the \(model) simulation model \(reason)"
         }
     }
 }

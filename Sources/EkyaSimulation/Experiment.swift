@@ -62,7 +62,7 @@ public struct Experiment: Sendable {
                 )
             }
         }
-        if settings.profiles == .predicted {
+        if settings.profiles != .oracle {
             for window in windows {
                 for stream in streamNames {
                     guard let profile = trace.profile(stream: stream, window: window),
@@ -89,6 +89,27 @@ public struct Experiment: Sendable {
                     var history: [RealisedOutcome] = []
                     for window in windows.sorted() {
                         let profiles = names.compactMap { trace.profile(stream: $0, window: window) }
+                        if settings.model == .ekyaCode {
+                            let outcome = try EkyaCodeSimulator(settings: settings, devices: deviceCount).simulate(
+                                window: window,
+                                profiles: profiles,
+                                scheduler: scheduler,
+                                stopwatch: stopwatch
+                            )
+                            rows.append(
+                                ExperimentRow(
+                                    scheduler: scheduler.name,
+                                    streams: count,
+                                    gpus: deviceCount,
+                                    window: window,
+                                    meanAccuracy: outcome.meanAccuracy,
+                                    decisionMilliseconds: outcome.decisionMilliseconds,
+                                    plannedAccuracy: outcome.plannedAccuracy,
+                                    placementLoss: 0
+                                )
+                            )
+                            continue
+                        }
                         let result = try simulator.simulate(
                             window: window,
                             profiles: profiles,

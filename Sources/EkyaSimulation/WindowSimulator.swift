@@ -6,6 +6,29 @@ public enum ProfileSource: String, Sendable, CaseIterable {
     case oracle
     /// Plan with the micro-profiler's predictions.
     case predicted
+    /// Plan with predicted accuracies and the actual costs (the authors' `predacc` mode).
+    case predictedAccuracy = "predicted-accuracy"
+
+    /// What a planner with this source believes `configuration` reaches and costs.
+    public func planned(_ configuration: ConfigurationProfile) -> RetrainingOutcome {
+        switch self {
+        case .oracle: configuration.actual
+        case .predicted: configuration.predicted ?? configuration.actual
+        case .predictedAccuracy:
+            RetrainingOutcome(
+                endAccuracy: (configuration.predicted ?? configuration.actual).endAccuracy,
+                gpuSeconds: configuration.actual.gpuSeconds
+            )
+        }
+    }
+}
+
+/// Whose window semantics a simulation plays: ours (the default) or the authors' simulator's.
+public enum SimulationModel: String, Sendable, CaseIterable {
+    /// Per-job device cap, exact event times, re-planning at completions (docs/design.md).
+    case ours
+    /// The authors' simulator, quirks included (``EkyaCode``).
+    case ekyaCode = "ekya-code"
 }
 
 /// Settings shared by every simulated window.
@@ -17,6 +40,7 @@ public struct SimulationSettings: Sendable {
     public var policy: ReallocationPolicy
     public var profiles: ProfileSource
     public var minimumAccuracy: Double
+    public var model: SimulationModel
 
     public init(
         timing: WindowTiming,
@@ -25,7 +49,8 @@ public struct SimulationSettings: Sendable {
         scaling: InferenceScaling = .ekyaDefault,
         policy: ReallocationPolicy = .paper,
         profiles: ProfileSource = .oracle,
-        minimumAccuracy: Double = 0
+        minimumAccuracy: Double = 0,
+        model: SimulationModel = .ours
     ) {
         self.timing = timing
         self.quantum = quantum
@@ -34,6 +59,7 @@ public struct SimulationSettings: Sendable {
         self.policy = policy
         self.profiles = profiles
         self.minimumAccuracy = minimumAccuracy
+        self.model = model
     }
 }
 
@@ -70,10 +96,7 @@ public struct WindowSimulator: Sendable {
     }
 
     private func planned(_ configuration: ConfigurationProfile) -> RetrainingOutcome {
-        switch settings.profiles {
-        case .oracle: configuration.actual
-        case .predicted: configuration.predicted ?? configuration.actual
-        }
+        settings.profiles.planned(configuration)
     }
 
     /// Runs `scheduler` on one window of `profiles` (one per stream).

@@ -28,6 +28,10 @@ struct SimulateCommand: ParsableCommand {
               pool=W          pull predicted accuracies towards the stream's mean (keep weight W).
               fill            water-fill unusable inference share and spare capacity to slow streams.
             Re-allocation policies (--policy): paper, code-system, code-simulator, own-stream.
+            Models (--model): ours (default) or ekya-code, the authors' simulator semantics quirks included \
+            (no per-job device cap, integer-second timetable, fair redistribution); under ekya-code thief-sco \
+            is their thief_sco_scheduler and optimal the exact optimum of their discretised problem \
+            (docs/design.md#two-models). --compare-peer DIR prints ours minus the peer harness's summary.csv.
             Without --trace the embedded Cityscapes micro-profiler table of the Ekya authors is used.
             """
     )
@@ -56,11 +60,27 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Labelling delay d in seconds before retraining can start.")
     var delay: Double = 2
 
-    @Option(help: "Allocation quantum Δ as a fraction of one device.")
-    var delta: Double = 0.1
+    @Option(help: "Allocation quantum Δ as a fraction of one device (default 0.1; 0.25/3 under --model ekya-code).")
+    var delta: Double?
 
-    @Option(help: "What schedulers plan with: oracle (actual values) or predicted (micro-profiler predictions).")
+    @Option(
+        help: ArgumentHelp(
+            "What schedulers plan with: oracle (actual values), predicted (micro-profiler predictions) or "
+                + "predicted-accuracy (predicted accuracy, actual cost)."
+        )
+    )
     var profiles: String = "oracle"
+
+    @Option(help: "Window semantics: ours, or ekya-code (the authors' simulator, quirks included).")
+    var model: String = "ours"
+
+    @Option(
+        help: "Directory of the peer harness's output (summary.csv, run_meta.json): print ours minus theirs per cell."
+    )
+    var comparePeer: String?
+
+    @Option(help: "The peer scheduler --compare-peer compares with.")
+    var peerScheduler: String = "thief"
 
     @Option(help: "Re-allocation when a retraining job finishes: paper, code-system, code-simulator, own-stream.")
     var policy: String = "paper"
@@ -101,7 +121,13 @@ struct SimulateCommand: ParsableCommand {
         guard window > 0 else { throw ValidationError("--window must be a positive number of seconds") }
         guard delay >= 0, delay < Double(window) else { throw ValidationError("--delay must be in [0, --window)") }
         guard ProfileSource(rawValue: profiles) != nil else {
-            throw ValidationError("--profiles must be 'oracle' or 'predicted', not '\(profiles)'")
+            throw ValidationError("--profiles must be 'oracle', 'predicted' or 'predicted-accuracy', not '\(profiles)'")
+        }
+        guard let chosenModel = SimulationModel(rawValue: model) else {
+            throw ValidationError("--model must be 'ours' or 'ekya-code', not '\(model)'")
+        }
+        if chosenModel == .ekyaCode, delay.rounded() != delay {
+            throw ValidationError("--model ekya-code needs a whole-second --delay (their timetable runs on integer seconds)")
         }
         guard Capacity.Packing(rawValue: placement) != nil else {
             throw ValidationError("--placement must be 'devices' or 'pooled', not '\(placement)'")
@@ -109,21 +135,36 @@ struct SimulateCommand: ParsableCommand {
         guard (0...1).contains(minAccuracy) else { throw ValidationError("--min-accuracy must be in 0...1") }
     }
 
-    func run() throws {
-        let traceName = trace ?? "embedded:cityscapes_microprofile_dev.csv"
-        let text = try trace.map(FileIO.read) ?? FileIO.resource("cityscapes_microprofile_dev", extension: "csv")
-        let parsedTrace = try TraceFormat.parse(text, file: traceName)
-        let scaling = try loadScaling()
-        let settings = SimulationSettings(
+    var simulationModel: SimulationModel { SimulationModel(rawValue: model) ?? .ours }
+
+    func settings() throws -> SimulationSettings {
+        let quantum = delta ?? (simulationModel == .ekyaCode ? 0.25 / 3 : 0.1)
+        _ = try Capacity(devices: 1, quantum: quantum)
+        return SimulationSettings(
             timing: try WindowTiming(length: window, labellingDelay: delay),
-            quantum: delta,
+            quantum: quantum,
             packing: Capacity.Packing(rawValue: placement) ?? .devices,
-            scaling: scaling,
+            scaling: try loadScaling(),
             policy: try ReallocationPolicy(name: policy),
             profiles: ProfileSource(rawValue: profiles) ?? .oracle,
-            minimumAccuracy: minAccuracy
+            minimumAccuracy: minAccuracy,
+            model: simulationModel
         )
-        _ = try Capacity(devices: 1, quantum: delta)
+    }
+
+    func loadTrace() throws -> (trace: Trace, name: String) {
+        let traceName = trace ?? "embedded:cityscapes_microprofile_dev.csv"
+        let text = try trace.map(FileIO.read) ?? FileIO.resource("cityscapes_microprofile_dev", extension: "csv")
+        return (try TraceFormat.parse(text, file: traceName), traceName)
+    }
+
+    func run() throws {
+        if let comparePeer {
+            try runPeerComparison(directory: comparePeer)
+            return
+        }
+        let (parsedTrace, traceName) = try loadTrace()
+        let settings = try settings()
         let experiment = Experiment(
             trace: parsedTrace,
             traceName: traceName,
@@ -133,19 +174,7 @@ struct SimulateCommand: ParsableCommand {
             windows: try windows.map { try Self.integers($0, option: "--windows") },
             settings: settings
         )
-        let chosen = try Self.list(schedulers, option: "--schedulers").flatMap { name -> [any Scheduler] in
-            guard name == "uniform-grid" else { return [try SchedulerSpec.make(name)] }
-            // Every configuration of the trace at 30 / 50 / 90 % inference.
-            var names: [String] = []
-            for profile in parsedTrace.profiles {
-                for configuration in profile.configurations where !names.contains(configuration.name) {
-                    names.append(configuration.name)
-                }
-            }
-            return names.flatMap { configuration in
-                [30.0, 50, 90].map { UniformScheduler(configuration: configuration, inferenceFraction: $0 / 100) }
-            }
-        }
+        let chosen = try chosenSchedulers(parsedTrace)
         let clock = ContinuousClock()
         let origin = clock.now
         let rows = try experiment.run(schedulers: chosen) {
@@ -165,6 +194,22 @@ struct SimulateCommand: ParsableCommand {
                 scopes: Calibrator.Scope.allCases
             )
             print(Report.calibration(report, scheduler: first.name))
+        }
+    }
+
+    func chosenSchedulers(_ trace: Trace) throws -> [any Scheduler] {
+        try Self.list(schedulers, option: "--schedulers").flatMap { name -> [any Scheduler] in
+            guard name == "uniform-grid" else { return [try SchedulerSpec.make(name)] }
+            // Every configuration of the trace at 30 / 50 / 90 % inference.
+            var names: [String] = []
+            for profile in trace.profiles {
+                for configuration in profile.configurations where !names.contains(configuration.name) {
+                    names.append(configuration.name)
+                }
+            }
+            return names.flatMap { configuration in
+                [30.0, 50, 90].map { UniformScheduler(configuration: configuration, inferenceFraction: $0 / 100) }
+            }
         }
     }
 

@@ -1,0 +1,114 @@
+import EkyaCore
+
+/// The authors' simulator's results as the peer harness (`shared/tools/ekya_peer`) writes them.
+public struct PeerSummary: Sendable, Equatable {
+    /// One row of `summary.csv`: a scheduler's mean accuracy on one cell in one mode.
+    public struct Row: Sendable, Equatable {
+        public var mode: ProfileSource
+        public var streams: Int
+        public var gpus: Int
+        public var scheduler: String
+        public var meanAccuracy: Double
+    }
+
+    public var rows: [Row]
+
+    /// The harness's mode names: `oracle`, `pred` (predicted accuracy and cost), `predacc` (predicted accuracy).
+    public static func mode(_ name: String) -> ProfileSource? {
+        switch name {
+        case "oracle": .oracle
+        case "pred": .predicted
+        case "predacc": .predictedAccuracy
+        default: nil
+        }
+    }
+
+    /// Parses `summary.csv`; `file` is only used in error messages.
+    public static func parse(_ text: String, file: String) throws(TraceError) -> PeerSummary {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
+            throw .empty(file: file)
+        }
+        let needed = ["mode", "k", "gpus", "scheduler", "mean_acc"]
+        let missing = needed.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw .missingColumns(file: file, columns: missing) }
+        var column: [String: Int] = [:]
+        for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
+        var rows: [Row] = []
+        for (offset, line) in lines.enumerated().dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func field(_ name: String) -> String {
+                guard let index = column[name], index < fields.count else { return "" }
+                return fields[index]
+            }
+            guard let mode = mode(field("mode")) else {
+                throw .malformedRow(file: file, line: offset + 1, reason: "mode '\(field("mode"))' is not oracle, pred or predacc")
+            }
+            guard let streams = Int(field("k")), streams > 0,
+                let gpus = Double(field("gpus")), gpus >= 1, gpus.rounded() == gpus,
+                let accuracy = Double(field("mean_acc")), (0...1).contains(accuracy)
+            else {
+                throw .malformedRow(
+                    file: file,
+                    line: offset + 1,
+                    reason: "k, gpus must be positive whole numbers and mean_acc an accuracy in 0...1"
+                )
+            }
+            rows.append(
+                Row(mode: mode, streams: streams, gpus: Int(gpus), scheduler: field("scheduler"), meanAccuracy: accuracy)
+            )
+        }
+        guard !rows.isEmpty else { throw .empty(file: file) }
+        return PeerSummary(rows: rows)
+    }
+}
+
+/// Ours beside theirs, cell by cell.
+public struct PeerComparison: Sendable {
+    public struct Cell: Sendable, Equatable {
+        public var mode: ProfileSource
+        public var streams: Int
+        public var gpus: Int
+        public var peer: Double
+        /// Our accuracy per scheduler name, in the order the schedulers were given.
+        public var ours: [(scheduler: String, accuracy: Double)]
+
+        public init(
+            mode: ProfileSource,
+            streams: Int,
+            gpus: Int,
+            peer: Double,
+            ours: [(scheduler: String, accuracy: Double)]
+        ) {
+            self.mode = mode
+            self.streams = streams
+            self.gpus = gpus
+            self.peer = peer
+            self.ours = ours
+        }
+
+        public static func == (left: Cell, right: Cell) -> Bool {
+            left.mode == right.mode && left.streams == right.streams && left.gpus == right.gpus
+                && left.peer == right.peer && left.ours.map(\.scheduler) == right.ours.map(\.scheduler)
+                && left.ours.map(\.accuracy) == right.ours.map(\.accuracy)
+        }
+
+        /// Ours minus theirs, in accuracy points.
+        public func difference(_ scheduler: String) -> Double? {
+            ours.first { $0.scheduler == scheduler }.map { 100 * ($0.accuracy - peer) }
+        }
+    }
+
+    public var peerScheduler: String
+    public var cells: [Cell]
+
+    public init(peerScheduler: String, cells: [Cell]) {
+        self.peerScheduler = peerScheduler
+        self.cells = cells
+    }
+
+    /// Largest |ours − theirs| in points over all cells, per scheduler.
+    public func maximumAbsoluteDifference(_ scheduler: String) -> Double? {
+        cells.compactMap { $0.difference(scheduler).map(abs) }.max()
+    }
+}
