@@ -79,6 +79,7 @@ var targets: [Target] = [
             "EkyaApp", "EkyaCore", "EkyaData", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
             "EkyaStore", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
         ],
+        resources: [.copy("Fixtures")],
         swiftSettings: strictSettings
     ),
 ]

@@ -10,9 +10,12 @@ extension EkyaCode {
     /// timetable the planner's numbers score higher is returned.
     public struct Optimal: Sendable {
         public var quantum: Double
+        /// Whether to search their fair redistribution too (off: the separable optimum alone).
+        public var polishes: Bool
 
-        public init(quantum: Double = 0.25 / 3) {
+        public init(quantum: Double = 0.25 / 3, polishes: Bool = true) {
             self.quantum = quantum
+            self.polishes = polishes
         }
 
         struct Choice {
@@ -89,19 +92,91 @@ extension EkyaCode {
                 training: chosen.map { Double($0.option == nil ? 0 : $0.training) * quantum }
             )
             let jobs = window.plannedJobs(choices)
-            let candidates = [ownStream(initial, jobs: jobs), EkyaCode.reallocate(initial, jobs: jobs)]
-            var best = Plan(choices: choices, timetable: candidates[0])
-            var bestScore = -Double.infinity
-            for timetable in candidates {
-                let score = window.plannedOutcome(
-                    timetable, choices: choices, length: window.length, delay: window.delay
-                ).meanAccuracy
-                if score > bestScore {
-                    bestScore = score
-                    best.timetable = timetable
+            let separable = Plan(choices: choices, timetable: ownStream(initial, jobs: jobs))
+            var best = (plan: separable, score: score(separable, window: window))
+            // Their fair redistribution couples the streams; search it from the optimum above and from
+            // their thief's plan, and keep whichever timetable the planner's numbers score highest.
+            var starts = [(choices, initial)]
+            if polishes {
+                let thief = ThiefSCO(stealIncrement: quantum).plan(window)
+                if let first = thief.timetable.first { starts.append((thief.choices, first)) }
+            }
+            for (choices, initial) in starts {
+                let found = polishes ? polish(choices: choices, initial: initial, window: window) : nil
+                let plain = Plan(choices: choices, timetable: EkyaCode.reallocate(initial, jobs: window.plannedJobs(choices)))
+                for plan in [plain, found].compactMap({ $0 }) {
+                    let value = score(plan, window: window)
+                    if value > best.score { best = (plan, value) }
                 }
             }
-            return best
+            return best.plan
+        }
+
+        /// The window's accuracy as the planner's numbers play it (their execution rules, delay included).
+        func score(_ plan: Plan, window: Window) -> Double {
+            window.plannedOutcome(plan.timetable, choices: plan.choices, length: window.length, delay: window.delay)
+                .meanAccuracy
+        }
+
+        /// Local search under their fair redistribution: move 4, 2 or 1 quanta between any two jobs (or
+        /// from unused capacity), or switch a stream's configuration, while the planned accuracy rises.
+        func polish(choices start: [Int?], initial: Entry, window: Window) -> Plan {
+            var choices = start
+            var entry = initial
+            func plan(_ choices: [Int?], _ entry: Entry) -> Plan {
+                Plan(choices: choices, timetable: EkyaCode.reallocate(entry, jobs: window.plannedJobs(choices)))
+            }
+            var best = score(plan(choices, entry), window: window)
+            let streams = window.streams
+            // Job slots: 0..<n inference, n..<2n training, 2n unused capacity.
+            func share(_ entry: Entry, _ slot: Int) -> Double {
+                if slot < streams { return entry.inference[slot] }
+                if slot < 2 * streams { return entry.training[slot - streams] }
+                return window.devices - entry.inference.reduce(0, +) - entry.training.reduce(0, +)
+            }
+            func add(_ amount: Double, _ slot: Int, _ entry: inout Entry) {
+                if slot < streams {
+                    entry.inference[slot] += amount
+                } else if slot < 2 * streams {
+                    entry.training[slot - streams] += amount
+                }
+            }
+            for _ in 0..<500 {
+                var improved = false
+                for stream in 0..<streams {
+                    for option in [nil] + window.options[stream].indices.map(Optional.some) where option != choices[stream] {
+                        var trialChoices = choices
+                        trialChoices[stream] = option
+                        var trial = entry
+                        if option == nil {
+                            trial.inference[stream] += trial.training[stream]
+                            trial.training[stream] = 0
+                        }
+                        let value = score(plan(trialChoices, trial), window: window)
+                        if value > best + 1e-12 {
+                            (best, choices, entry, improved) = (value, trialChoices, trial, true)
+                        }
+                    }
+                }
+                for amount in [4 * quantum, 2 * quantum, quantum] {
+                    for from in 0...(2 * streams) {
+                        for to in 0..<(2 * streams) where to != from {
+                            if to >= streams, choices[to - streams] == nil { continue }
+                            let moved = min(amount, share(entry, from))
+                            guard moved > 1e-12 else { continue }
+                            var trial = entry
+                            add(-moved, from, &trial)
+                            add(moved, to, &trial)
+                            let value = score(plan(choices, trial), window: window)
+                            if value > best + 1e-12 {
+                                (best, entry, improved) = (value, trial, true)
+                            }
+                        }
+                    }
+                }
+                if !improved { break }
+            }
+            return plan(choices, entry)
         }
 
         /// A stream's planned mean accuracy over the window (their metric) at fixed shares, its finished
