@@ -11,6 +11,8 @@ public struct ExperimentRow: Sendable, Equatable {
     public var decisionMilliseconds: Double
     public var plannedAccuracy: Double
     public var placementLoss: Double
+    /// Per stream, what was decided and what came of it (filled under `--model ekya-code`).
+    public var decisions: [EkyaCodeSimulator.StreamDecision] = []
 }
 
 /// A grid of simulations: schedulers × stream counts × device counts × windows of a trace.
@@ -105,7 +107,8 @@ public struct Experiment: Sendable {
                                     meanAccuracy: outcome.meanAccuracy,
                                     decisionMilliseconds: outcome.decisionMilliseconds,
                                     plannedAccuracy: outcome.plannedAccuracy,
-                                    placementLoss: 0
+                                    placementLoss: 0,
+                                    decisions: outcome.decisions
                                 )
                             )
                             continue

@@ -42,7 +42,11 @@ public struct PeerSummary: Sendable, Equatable {
                 return fields[index]
             }
             guard let mode = mode(field("mode")) else {
-                throw .malformedRow(file: file, line: offset + 1, reason: "mode '\(field("mode"))' is not oracle, pred or predacc")
+                throw .malformedRow(
+                    file: file,
+                    line: offset + 1,
+                    reason: "mode '\(field("mode"))' is not oracle, pred or predacc"
+                )
             }
             guard let streams = Int(field("k")), streams > 0,
                 let gpus = Double(field("gpus")), gpus >= 1, gpus.rounded() == gpus,
@@ -55,11 +59,69 @@ public struct PeerSummary: Sendable, Equatable {
                 )
             }
             rows.append(
-                Row(mode: mode, streams: streams, gpus: Int(gpus), scheduler: field("scheduler"), meanAccuracy: accuracy)
+                Row(
+                    mode: mode,
+                    streams: streams,
+                    gpus: Int(gpus),
+                    scheduler: field("scheduler"),
+                    meanAccuracy: accuracy
+                )
             )
         }
         guard !rows.isEmpty else { throw .empty(file: file) }
         return PeerSummary(rows: rows)
+    }
+}
+
+/// The configuration the peer's scheduler chose per stream and window (`decisions.csv`).
+public struct PeerDecisions: Sendable, Equatable {
+    public struct Key: Hashable, Sendable {
+        public var mode: ProfileSource
+        public var streams: Int
+        public var gpus: Int
+        public var window: Int
+        public var stream: Int
+
+        public init(mode: ProfileSource, streams: Int, gpus: Int, window: Int, stream: Int) {
+            self.mode = mode
+            self.streams = streams
+            self.gpus = gpus
+            self.window = window
+            self.stream = stream
+        }
+    }
+
+    /// Configuration names in our spelling (`hp4-15` for their `4_15`); nil where the stream kept its model.
+    public var configurations: [Key: String?]
+
+    public static func parse(_ text: String, file: String, scheduler: String) throws(TraceError) -> PeerDecisions {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
+            throw .empty(file: file)
+        }
+        let needed = ["mode", "k", "gpus", "scheduler", "window", "stream", "config"]
+        let missing = needed.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw .missingColumns(file: file, columns: missing) }
+        var column: [String: Int] = [:]
+        for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
+        var configurations: [Key: String?] = [:]
+        for (offset, line) in lines.enumerated().dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            func field(_ name: String) -> String {
+                guard let index = column[name], index < fields.count else { return "" }
+                return fields[index]
+            }
+            guard field("scheduler") == scheduler else { continue }
+            guard let mode = PeerSummary.mode(field("mode")), let streams = Int(field("k")),
+                let gpus = Double(field("gpus")), let window = Int(field("window")), let stream = Int(field("stream"))
+            else {
+                throw .malformedRow(file: file, line: offset + 1, reason: "mode, k, gpus, window or stream unreadable")
+            }
+            let name = field("config")
+            let key = Key(mode: mode, streams: streams, gpus: Int(gpus), window: window, stream: stream)
+            configurations[key] = name.isEmpty ? nil : "hp" + String(name.map { $0 == "_" ? "-" : $0 })
+        }
+        return PeerDecisions(configurations: configurations)
     }
 }
 
@@ -101,10 +163,17 @@ public struct PeerComparison: Sendable {
 
     public var peerScheduler: String
     public var cells: [Cell]
+    /// Per scheduler of ours: stream-windows whose configuration equals the peer's, and how many were compared.
+    public var matchingConfigurations: [(scheduler: String, matching: Int, compared: Int)]
 
-    public init(peerScheduler: String, cells: [Cell]) {
+    public init(
+        peerScheduler: String,
+        cells: [Cell],
+        matchingConfigurations: [(scheduler: String, matching: Int, compared: Int)] = []
+    ) {
         self.peerScheduler = peerScheduler
         self.cells = cells
+        self.matchingConfigurations = matchingConfigurations
     }
 
     /// Largest |ours − theirs| in points over all cells, per scheduler.

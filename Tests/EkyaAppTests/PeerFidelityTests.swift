@@ -74,7 +74,9 @@ import Testing
         #expect(decisions.count == 66)
         var cells: [String: [Decision]] = [:]
         for decision in decisions {
-            cells["\(decision.mode)|\(decision.streams)|\(decision.gpus)|\(decision.window)", default: []].append(decision)
+            cells["\(decision.mode)|\(decision.streams)|\(decision.gpus)|\(decision.window)", default: []].append(
+                decision
+            )
         }
         for (_, expected) in cells.sorted(by: { $0.key < $1.key }) {
             let first = expected[0]

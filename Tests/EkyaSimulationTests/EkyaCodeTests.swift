@@ -42,7 +42,13 @@ import Testing
             jobs: [job]
         )
         let outcome = EkyaCode.play(
-            timetable, jobs: [job], startAccuracies: [0.5], curve: curve, length: 20, delay: 2, defaultInference: 7
+            timetable,
+            jobs: [job],
+            startAccuracies: [0.5],
+            curve: curve,
+            length: 20,
+            delay: 2,
+            defaultInference: 7
         )
         // Trains from 2 s to 12 s; the new model serves from 12 s: 12 s at 0.5, 9 s at 0.9.
         #expect(outcome.finished == [true])
@@ -59,7 +65,13 @@ import Testing
             jobs: [job]
         )
         let outcome = EkyaCode.play(
-            timetable, jobs: [job], startAccuracies: [0.5], curve: curve, length: 100, delay: 2, defaultInference: 1
+            timetable,
+            jobs: [job],
+            startAccuracies: [0.5],
+            curve: curve,
+            length: 100,
+            delay: 2,
+            defaultInference: 1
         )
         #expect(outcome.finished == [false])
         #expect(outcome.trained[0] < 1.5)
@@ -77,13 +89,23 @@ import Testing
             [EkyaCode.Option(name: "c", configuration: 0, planned: EkyaCode.Job(cost: 13.1, endAccuracy: 0.85))],
         ]
         let window = EkyaCode.Window(
-            startAccuracies: [0.6, 0.7], options: options, devices: 1, length: 60, delay: 2, curve: curve
+            startAccuracies: [0.6, 0.7],
+            options: options,
+            devices: 1,
+            length: 60,
+            delay: 2,
+            curve: curve
         )
         let optimal = EkyaCode.Optimal(quantum: 0.25, polishes: false)
         let plan = optimal.plan(window)
         let found = EkyaCode.play(
-            plan.timetable, jobs: plan.choices.indices.map { s in plan.choices[s].map { options[s][$0].planned } },
-            startAccuracies: window.startAccuracies, curve: curve, length: 60, delay: 2, defaultInference: 0.5
+            plan.timetable,
+            jobs: plan.choices.indices.map { s in plan.choices[s].map { options[s][$0].planned } },
+            startAccuracies: window.startAccuracies,
+            curve: curve,
+            length: 60,
+            delay: 2,
+            defaultInference: 0.5
         ).meanAccuracy
         var best = -Double.infinity
         let quarters = (0...4).map { Double($0) * 0.25 }
@@ -96,7 +118,9 @@ import Testing
                                 let jobs = [c0.map { options[0][$0].planned }, c1.map { options[1][$0].planned }]
                                 var entries = [
                                     EkyaCode.Entry(
-                                        time: 0, inference: [i0, i1], training: [c0 == nil ? 0 : t0, c1 == nil ? 0 : t1]
+                                        time: 0,
+                                        inference: [i0, i1],
+                                        training: [c0 == nil ? 0 : t0, c1 == nil ? 0 : t1]
                                     )
                                 ]
                                 // Own-stream hand-over at each job's end.
@@ -114,8 +138,13 @@ import Testing
                                     entries.append(next)
                                 }
                                 let value = EkyaCode.play(
-                                    entries, jobs: jobs, startAccuracies: window.startAccuracies, curve: curve,
-                                    length: 60, delay: 2, defaultInference: 0.5
+                                    entries,
+                                    jobs: jobs,
+                                    startAccuracies: window.startAccuracies,
+                                    curve: curve,
+                                    length: 60,
+                                    delay: 2,
+                                    defaultInference: 0.5
                                 ).meanAccuracy
                                 best = max(best, value)
                             }

@@ -48,6 +48,12 @@ extension SimulateCommand {
         let run = try peerRun(directory: directory)
         let (trace, traceName) = try loadTrace()
         let chosen = try chosenSchedulers(trace)
+        let decisionsPath = (directory as NSString).appendingPathComponent("decisions.csv")
+        let peerDecisions =
+            FileManager.default.fileExists(atPath: decisionsPath)
+            ? try PeerDecisions.parse(try FileIO.read(decisionsPath), file: decisionsPath, scheduler: peerScheduler)
+            : nil
+        var matching: [String: (matching: Int, compared: Int)] = [:]
         var cells: [PeerComparison.Cell] = []
         for mode in ProfileSource.allCases where peerRows.contains(where: { $0.mode == mode }) {
             let rows = peerRows.filter { $0.mode == mode }
@@ -63,7 +69,24 @@ extension SimulateCommand {
                 windows: run.tasks,
                 settings: settings
             )
-            let summary = ExperimentSummary(rows: try experiment.run(schedulers: chosen))
+            let experimentRows = try experiment.run(schedulers: chosen)
+            let summary = ExperimentSummary(rows: experimentRows)
+            for row in experimentRows {
+                for (stream, decision) in row.decisions.enumerated() {
+                    let key = PeerDecisions.Key(
+                        mode: mode,
+                        streams: row.streams,
+                        gpus: row.gpus,
+                        window: row.window,
+                        stream: stream
+                    )
+                    guard let theirs = peerDecisions?.configurations[key] else { continue }
+                    var count = matching[row.scheduler] ?? (0, 0)
+                    count.compared += 1
+                    if theirs == decision.configuration { count.matching += 1 }
+                    matching[row.scheduler] = count
+                }
+            }
             for row in rows {
                 let cell = ExperimentSummary.Cell(streams: row.streams, gpus: row.gpus)
                 cells.append(
@@ -77,8 +100,18 @@ extension SimulateCommand {
                 )
             }
         }
-        let comparison = PeerComparison(peerScheduler: peerScheduler, cells: cells)
-        print(json ? Report.peerJSON(comparison, model: simulationModel) : Report.peerTable(comparison, model: simulationModel))
+        let comparison = PeerComparison(
+            peerScheduler: peerScheduler,
+            cells: cells,
+            matchingConfigurations: chosen.compactMap { scheduler in
+                matching[scheduler.name].map { (scheduler.name, $0.matching, $0.compared) }
+            }
+        )
+        print(
+            json
+                ? Report.peerJSON(comparison, model: simulationModel)
+                : Report.peerTable(comparison, model: simulationModel)
+        )
     }
 }
 
@@ -100,6 +133,11 @@ extension Report {
         var last = ["max |diff|", "", ""]
         last += schedulers.map { comparison.maximumAbsoluteDifference($0).map { String(format: "%.2f", $0) } ?? "-" }
         lines.append(last.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+        for count in comparison.matchingConfigurations {
+            lines.append(
+                "\(count.scheduler): their configuration in \(count.matching) of \(count.compared) stream-windows"
+            )
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -115,8 +153,12 @@ extension Report {
         let maxima = schedulers.map {
             "\"\($0)\": \(String(format: "%.4f", comparison.maximumAbsoluteDifference($0) ?? 0))"
         }
+        let matching = comparison.matchingConfigurations.map {
+            "\"\($0.scheduler)\": {\"matching\": \($0.matching), \"compared\": \($0.compared)}"
+        }
         return "{\"model\": \"\(model.rawValue)\", \"peer_scheduler\": \"\(comparison.peerScheduler)\", "
             + "\"cells\": [\(cells.joined(separator: ", "))], "
+            + "\"matching_configurations\": {\(matching.joined(separator: ", "))}, "
             + "\"max_abs_difference_points\": {\(maxima.joined(separator: ", "))}}"
     }
 }

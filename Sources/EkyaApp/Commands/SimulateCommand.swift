@@ -127,7 +127,9 @@ struct SimulateCommand: ParsableCommand {
             throw ValidationError("--model must be 'ours' or 'ekya-code', not '\(model)'")
         }
         if chosenModel == .ekyaCode, delay.rounded() != delay {
-            throw ValidationError("--model ekya-code needs a whole-second --delay (their timetable runs on integer seconds)")
+            throw ValidationError(
+                "--model ekya-code needs a whole-second --delay (their timetable runs on integer seconds)"
+            )
         }
         guard Capacity.Packing(rawValue: placement) != nil else {
             throw ValidationError("--placement must be 'devices' or 'pooled', not '\(placement)'")

@@ -1,9 +1,10 @@
 import EkyaCore
 
 extension EkyaCode {
-    /// The exact optimum of the discretised problem under their semantics, for timetables of one shape:
-    /// initial shares on a grid of `quantum`, and a finished job's share handed to its own stream's
-    /// inference. Under that shape the window's accuracy is a sum over streams, so a dynamic programme
+    /// The exact optimum of the discretised problem under their semantics, then a search of their coupling.
+    ///
+    /// Exact for timetables of one shape: initial shares on a grid of `quantum`, and a finished job's
+    /// share handed to its own stream's inference. Under that shape the window's accuracy is a sum over streams, so a dynamic programme
     /// over streams × quanta is exact (a stream's value is closed-form: start accuracy until the delay,
     /// then at its inference share until the job's completion shows at the next whole second, then the
     /// end accuracy). The same initial shares are also tried with their fair redistribution; whichever
@@ -35,8 +36,12 @@ extension EkyaCode {
                 var best = [Choice](repeating: Choice(), count: quanta + 1)
                 for inference in 0...quanta {
                     let idle = value(
-                        window, stream: stream, defaultShare: defaultShare,
-                        inference: Double(inference) * quantum, training: 0, job: nil
+                        window,
+                        stream: stream,
+                        defaultShare: defaultShare,
+                        inference: Double(inference) * quantum,
+                        training: 0,
+                        job: nil
                     )
                     if idle > best[inference].value {
                         best[inference] = Choice(value: idle, inference: inference, training: 0, option: nil)
@@ -45,12 +50,20 @@ extension EkyaCode {
                         let total = inference + training
                         for (index, option) in window.options[stream].enumerated() {
                             let gain = value(
-                                window, stream: stream, defaultShare: defaultShare,
-                                inference: Double(inference) * quantum, training: Double(training) * quantum,
+                                window,
+                                stream: stream,
+                                defaultShare: defaultShare,
+                                inference: Double(inference) * quantum,
+                                training: Double(training) * quantum,
                                 job: option.planned
                             )
                             if gain > best[total].value {
-                                best[total] = Choice(value: gain, inference: inference, training: training, option: index)
+                                best[total] = Choice(
+                                    value: gain,
+                                    inference: inference,
+                                    training: training,
+                                    option: index
+                                )
                             }
                         }
                     }
@@ -103,7 +116,10 @@ extension EkyaCode {
             }
             for (choices, initial) in starts {
                 let found = polishes ? polish(choices: choices, initial: initial, window: window) : nil
-                let plain = Plan(choices: choices, timetable: EkyaCode.reallocate(initial, jobs: window.plannedJobs(choices)))
+                let plain = Plan(
+                    choices: choices,
+                    timetable: EkyaCode.reallocate(initial, jobs: window.plannedJobs(choices))
+                )
                 for plan in [plain, found].compactMap({ $0 }) {
                     let value = score(plan, window: window)
                     if value > best.score { best = (plan, value) }
@@ -144,7 +160,8 @@ extension EkyaCode {
             for _ in 0..<500 {
                 var improved = false
                 for stream in 0..<streams {
-                    for option in [nil] + window.options[stream].indices.map(Optional.some) where option != choices[stream] {
+                    for option in [nil] + window.options[stream].indices.map(Optional.some)
+                    where option != choices[stream] {
                         var trialChoices = choices
                         trialChoices[stream] = option
                         var trial = entry

@@ -1,8 +1,9 @@
 import EkyaCore
 
-/// The semantics of the authors' simulator (`edge-video-services/ekya`, `ekya/simulation`), reproduced
-/// so that `ekya simulate --model ekya-code` gives their numbers; docs/design.md says which of them are
-/// artefacts. Everything here is arithmetic in the same order as theirs, so that ties break alike.
+/// The semantics of the authors' simulator (`edge-video-services/ekya`, `ekya/simulation`).
+///
+/// Reproduced so that `ekya simulate --model ekya-code` gives their numbers; docs/design.md says which
+/// of them are artefacts. Everything here is arithmetic in the same order as theirs, so that ties break alike.
 ///
 /// A window's plan is a *timetable*: shares per stream (inference, and training of at most one job) from
 /// given instants on. Their rules, all kept:
@@ -93,8 +94,10 @@ public enum EkyaCode {
         return finish
     }
 
-    /// Their `fair_reallocator`: from `initial` (at time 0), each time a job finishes its share is split
-    /// evenly over the jobs still running and every stream's inference. `jobs[s]` is stream s's job as
+    /// Their `fair_reallocator`: a finished job's share is split over the rest.
+    ///
+    /// From `initial` (at time 0), each time a job finishes its share is split evenly over the jobs still
+    /// running and every stream's inference. `jobs[s]` is stream s's job as
     /// the planner sees it. Entries come back sorted by time.
     public static func reallocate(_ initial: Entry, jobs: [Job?]) -> [Entry] {
         var entries = [initial]
@@ -143,8 +146,9 @@ public enum EkyaCode {
         }
     }
 
-    /// Their `simulator.step_till_completion` with `OPT = True`: plays `timetable` (sorted by time) for
-    /// `length` seconds. `jobs[s]` is what stream s's job really costs and reaches; `defaultInference` is
+    /// Their `simulator.step_till_completion` with `OPT = True`.
+    ///
+    /// Plays `timetable` (sorted by time) for `length` seconds. `jobs[s]` is what stream s's job really costs and reaches; `defaultInference` is
     /// the share every stream infers at before the first entry applies.
     public static func play(
         _ timetable: [Entry],

@@ -73,8 +73,10 @@ extension EkyaCode {
         }
     }
 
-    /// Their `thief_sco_scheduler`: alternate single-camera configuration choice (each stream alone, at its
-    /// current shares) with the thief's line search over pairwise steals, `iterations` times. Plans on a
+    /// Their `thief_sco_scheduler`, step for step.
+    ///
+    /// It alternates single-camera configuration choice (each stream alone, at its current shares) with
+    /// the thief's line search over pairwise steals, `iterations` times. Plans on a
     /// window of `length − delay` seconds with no delay, as their `MultiPeriodSimulator` asks it to.
     public struct ThiefSCO: Sendable {
         public var iterations: Int

@@ -53,13 +53,17 @@ public struct EkyaCodeSimulator: Sendable {
 
     func window(_ profiles: [StreamWindowProfile]) throws(EkyaError) -> EkyaCode.Window {
         guard let curve = EkyaCode.InferenceCurve(settings.scaling) else {
-            throw .unsupportedByModel(model: "ekya-code", reason: "needs a subsampling inference profile, not a linear scaling")
+            throw .unsupportedByModel(
+                model: "ekya-code",
+                reason: "needs a subsampling inference profile, not a linear scaling"
+            )
         }
         let delay = settings.timing.labellingDelay
         guard delay.rounded() == delay else {
             throw .unsupportedByModel(
                 model: "ekya-code",
-                reason: "needs a labelling delay of whole seconds (their timetable runs on integer seconds), not \(delay)"
+                reason:
+                    "needs a labelling delay of whole seconds (their timetable runs on integer seconds), not \(delay)"
             )
         }
         return EkyaCode.Window(
@@ -103,7 +107,10 @@ public struct EkyaCodeSimulator: Sendable {
         }
         let decisionMilliseconds = stopwatch() - started
         let planned = window.plannedOutcome(
-            plan.timetable, choices: plan.choices, length: window.length, delay: window.delay
+            plan.timetable,
+            choices: plan.choices,
+            length: window.length,
+            delay: window.delay
         )
         let jobs = plan.choices.indices.map { stream -> EkyaCode.Job? in
             plan.choices[stream].map { choice in
