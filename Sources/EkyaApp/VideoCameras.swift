@@ -129,8 +129,41 @@ enum VideoCameras {
 
     /// The service's video streams: a spec's source (files, a directory, clips joined by `+`) catalogued
     /// (cached after the first time) and played as a ``VideoStream`` under its preset.
-    static func maker(log: @escaping (String) -> Void) -> VideoStreamMaker {
+    ///
+    /// A source that is one URL is a live camera (``LiveVideoStream``), registered in `liveSources` under the
+    /// stream's id; it must deliver objects within `firstObjectsSeconds` or the stream is refused.
+    static func maker(
+        liveSources: LiveSources,
+        firstObjectsSeconds: Double = 30,
+        log: @escaping (String) -> Void
+    ) -> VideoStreamMaker {
         { spec, configuration, windowCount in
+            if let url = spec.source, url.contains("://"), !url.contains("+") {
+                // Made twice when a stream is added (starting model, then the session): one ingest per id.
+                if let running = liveSources.source(spec.id) as? LiveVideoStream, running.source == url,
+                    running.liveStatus.connection != .disconnected || running.liveStatus.bufferedObjects > 0
+                {
+                    return running
+                }
+                let stream = try LiveVideoStream(
+                    url: url,
+                    scenario: spec.scenario,
+                    windowCount: windowCount,
+                    configuration: configuration
+                )
+                let wanted = max(4, configuration.cropsPerWindow / 4)
+                guard stream.waitForObjects(wanted, within: firstObjectsSeconds) > 0 else {
+                    let status = stream.liveStatus
+                    stream.stop()
+                    throw AppError.invalidOption(
+                        "stream '\(spec.id)': no moving objects from \(url) within \(Int(firstObjectsSeconds)) s"
+                            + " (\(status.framesReceived) frames; \(status.reason ?? status.connection.rawValue))"
+                    )
+                }
+                liveSources.register(spec.id, stream)
+                log("stream '\(spec.id)': live from \(url)")
+                return stream
+            }
             let clips = try RunStream(scenario: spec.scenario.rawValue, source: spec.source).clips()
             let catalogues = try clips.map { clip in
                 do {

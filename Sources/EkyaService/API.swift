@@ -24,6 +24,8 @@ public struct APIContext: Sendable {
     public var token: String
     public var windowSeconds: Double
     public var dashboard: Dashboard
+    /// Live cameras' ingest status, by stream id.
+    public var liveSources: LiveSources
     /// Failed authentication attempts, shared by every request.
     let authLimiter: FailedAuthLimiter
 
@@ -33,7 +35,8 @@ public struct APIContext: Sendable {
         registry: PrometheusCollectorRegistry,
         token: String,
         windowSeconds: Double,
-        dashboard: Dashboard = Dashboard()
+        dashboard: Dashboard = Dashboard(),
+        liveSources: LiveSources = LiveSources()
     ) {
         self.init(
             store: store,
@@ -42,6 +45,7 @@ public struct APIContext: Sendable {
             token: token,
             windowSeconds: windowSeconds,
             dashboard: dashboard,
+            liveSources: liveSources,
             authLimiter: FailedAuthLimiter()
         )
     }
@@ -53,9 +57,11 @@ public struct APIContext: Sendable {
         token: String,
         windowSeconds: Double,
         dashboard: Dashboard,
+        liveSources: LiveSources = LiveSources(),
         authLimiter: FailedAuthLimiter
     ) {
         self.authLimiter = authLimiter
+        self.liveSources = liveSources
         self.store = store
         self.state = state
         self.registry = registry
@@ -85,6 +91,14 @@ public enum API {
             // A stuck window cannot update its own gauge: the stall is measured when the metrics are scraped.
             let stalled = api.state.snapshot.stalledSeconds(now: .now)
             api.registry.makeGauge(name: "ekya_window_stalled_seconds").set(stalled ?? 0)
+            for live in api.liveSources.statuses {
+                let labels = [("stream", live.id)]
+                api.registry.makeGauge(name: "ekya_stream_connected", labels: labels)
+                    .set(live.status.connection == .connected ? 1.0 : 0.0)
+                api.registry.makeGauge(name: "ekya_stream_reconnects", labels: labels).set(Double(live.status.reconnects))
+                api.registry.makeGauge(name: "ekya_stream_frames_received", labels: labels)
+                    .set(Double(live.status.framesReceived))
+            }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -267,9 +281,9 @@ public enum API {
 
     /// One stream's view: its record, its newest result and plan, and its live shares.
     static func stream(_ api: APIContext, record: StreamRecord) throws -> StreamDTO {
-        let live = api.state.snapshot.live
+        let current = api.state.snapshot.live?.streams.first { $0.stream == record.id }
         let last = try api.store.latestResult(stream: record.id)
-        let current = live?.streams.first { $0.stream == record.id }
+        let live = record.status == .removed ? nil : api.liveSources.source(record.id)?.liveStatus
         return StreamDTO(
             id: record.id,
             scenario: record.scenario,
@@ -279,6 +293,9 @@ public enum API {
             addedWindow: record.addedWindow,
             removedWindow: record.removedWindow,
             source: record.source,
+            connection: live.map { $0.connection.rawValue },
+            connectionDetail: live?.reason,
+            reconnects: live?.reconnects,
             lastWindow: last?.window.number,
             accuracyRealised: last?.result?.measuredAccuracy,
             accuracyPredicted: last?.result?.simulatedAccuracy,

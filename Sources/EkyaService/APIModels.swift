@@ -10,8 +10,14 @@ struct StreamDTO: Codable, Sendable {
     var servingVersion: Int?
     var addedWindow: Int?
     var removedWindow: Int?
-    /// A video camera's recording; absent for a Fashion-MNIST stream.
+    /// A video camera's recording or URL; absent for a Fashion-MNIST stream.
     var source: String?
+    /// A live camera's ingest: `connecting`, `connected` or `disconnected`; absent for recordings.
+    var connection: String?
+    /// Why a live camera is disconnected.
+    var connectionDetail: String?
+    /// Times a live camera was reopened after it dropped or stalled.
+    var reconnects: Int?
     var lastWindow: Int?
     var accuracyRealised: Double?
     var accuracyPredicted: Double?

@@ -352,12 +352,21 @@ public enum StreamRequest {
     }
 }
 
-/// Why a stream's video source cannot be used, or nil: every part (split at `+`) must be an existing file
-/// or directory; live URLs are not accepted yet (a recording is catalogued before it streams).
+/// Why a stream's video source cannot be used, or nil: one live URL (`rtsp`, `rtsps`, `http`, `https`,
+/// `tcp`, `udp`, `rtp`, `srt`), or recordings: every part (split at `+`) an existing file or directory.
 func videoSourceProblem(_ source: String) -> String? {
+    if let separator = source.range(of: "://") {
+        let scheme = source[..<separator.lowerBound].lowercased()
+        guard ["rtsp", "rtsps", "http", "https", "tcp", "udp", "rtp", "srt"].contains(scheme) else {
+            return "'\(source)': unsupported URL scheme '\(scheme)' (rtsp, rtsps, http, https, tcp, udp, rtp, srt)"
+        }
+        guard !source.contains("+"), !source[separator.upperBound...].isEmpty else {
+            return "'\(source)': a live camera is one URL, not joined with '+' or empty"
+        }
+        return nil
+    }
     for part in source.split(separator: "+", omittingEmptySubsequences: false).map(String.init) {
         guard !part.isEmpty else { return "has an empty part ('+' with nothing beside it)" }
-        guard !part.contains("://") else { return "'\(part)': live URLs are not accepted yet; give a recording" }
         guard FileManager.default.fileExists(atPath: part) else { return "'\(part)': no such file or directory" }
     }
     return nil

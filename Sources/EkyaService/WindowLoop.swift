@@ -28,6 +28,8 @@ public final class WindowLoop: @unchecked Sendable {
     let logger: Logger
     /// Opens video cameras' recordings (streams with a `source`).
     let videoStreams: VideoStreamMaker?
+    /// Live cameras' ingest, stopped when their stream is removed or the loop ends.
+    let liveSources: LiveSources?
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
     private var runID: Int64 = 0
@@ -39,9 +41,11 @@ public final class WindowLoop: @unchecked Sendable {
         state: ServiceState,
         metrics: ServiceMetrics,
         logger: Logger,
-        videoStreams: VideoStreamMaker? = nil
+        videoStreams: VideoStreamMaker? = nil,
+        liveSources: LiveSources? = nil
     ) {
         self.videoStreams = videoStreams
+        self.liveSources = liveSources
         self.configuration = configuration
         self.store = store
         self.models = models
@@ -286,6 +290,7 @@ public final class WindowLoop: @unchecked Sendable {
                     if session.streams.contains(where: { $0.id == command.stream }) {
                         try session.remove(command.stream)
                     }
+                    liveSources?.remove(command.stream)
                     servingVersions[command.stream] = nil
                     try persisting {
                         try store.finishRemoval(stream: command.stream, window: window, command: command.id)

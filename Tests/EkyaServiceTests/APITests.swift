@@ -195,10 +195,10 @@ import Testing
                 let object = try #require(try Self.json(response) as? [String: Any])
                 #expect(object["source"] as? String == clip.path)
             }
-            // and a missing file, a live URL or an empty part is a 400 naming the field
+            // and a missing file, an unsupported URL scheme or an empty part is a 400 naming the field
             for (source, message) in [
                 ("/nonexistent/cam.mp4", "'/nonexistent/cam.mp4': no such file or directory"),
-                ("rtsp://127.0.0.1/cam", "live URLs are not accepted yet"), ("\(clip.path)+", "an empty part"),
+                ("ftp://127.0.0.1/cam", "unsupported URL scheme 'ftp'"), ("\(clip.path)+", "an empty part"),
             ] {
                 try await client.execute(
                     uri: "/api/streams",

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EkyaCore
+import EkyaData
 import EkyaRuntime
 import EkyaService
 import EkyaStore
@@ -253,6 +254,7 @@ struct ServeCommand: AsyncParsableCommand {
             .map { Duration.seconds($0) }
         let metrics = ServiceMetrics(factory: factory)
         let state = ServiceState()
+        let liveSources = LiveSources()
         let loop = WindowLoop(
             configuration: configuration,
             store: store,
@@ -260,7 +262,8 @@ struct ServeCommand: AsyncParsableCommand {
             state: state,
             metrics: metrics,
             logger: logger,
-            videoStreams: VideoCameras.maker(log: { line in logger.info("\(line)") })
+            videoStreams: VideoCameras.maker(liveSources: liveSources, log: { line in logger.info("\(line)") }),
+            liveSources: liveSources
         )
         let router = API.router(
             APIContext(
@@ -268,7 +271,8 @@ struct ServeCommand: AsyncParsableCommand {
                 state: state,
                 registry: registry,
                 token: configuration.token,
-                windowSeconds: configuration.windowSeconds
+                windowSeconds: configuration.windowSeconds,
+                liveSources: liveSources
             )
         )
         let host = configuration.host

@@ -73,7 +73,10 @@ function card(stream, windowSeconds) {
   title.textContent = stream.id;
   const meta = document.createElement("span");
   meta.className = "meta";
-  meta.textContent = `${stream.scenario} · ${stream.status} · model v${stream.serving_version ?? "–"}`;
+  const camera = stream.connection
+    ? ` · camera ${stream.connection}${stream.connection_detail ? " (" + stream.connection_detail + ")" : ""}`
+    : "";
+  meta.textContent = `${stream.scenario} · ${stream.status}${camera} · model v${stream.serving_version ?? "–"}`;
   title.appendChild(meta);
   section.appendChild(title);
   section.appendChild(chart(stream, windowSeconds));
