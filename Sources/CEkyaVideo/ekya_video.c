@@ -84,6 +84,12 @@ int ekv_open(const char *url, double timeout_seconds, int threads, ekv_reader **
         av_dict_set(&options, "rw_timeout", microseconds, 0);
         av_dict_set(&options, "timeout", microseconds, 0);
     }
+    int is_network = strstr(url, "://") != NULL;
+    if (is_network) {
+        /* A live source arrives in real time: probe 1 s of it, not the default 5 s. */
+        av_dict_set(&options, "analyzeduration", "1000000", 0);
+        av_dict_set(&options, "probesize", "1000000", 0);
+    }
     arm(reader);
     int code = avformat_open_input(&reader->format, url, NULL, &options);
     av_dict_free(&options);
@@ -93,7 +99,8 @@ int ekv_open(const char *url, double timeout_seconds, int threads, ekv_reader **
         ekv_close(reader);
         return code;
     }
-    arm(reader);
+    /* Probing reads up to the analysed duration of real-time data before the timeout applies. */
+    reader->deadline = reader->timeout_seconds > 0 ? monotonic_seconds() + reader->timeout_seconds + (is_network ? 2 : 0) : 0;
     code = avformat_find_stream_info(reader->format, NULL);
     if (code < 0) {
         describe(code, "cannot read the source's streams", reader, error, error_size);

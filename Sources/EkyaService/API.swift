@@ -95,7 +95,9 @@ public enum API {
                 let labels = [("stream", live.id)]
                 api.registry.makeGauge(name: "ekya_stream_connected", labels: labels)
                     .set(live.status.connection == .connected ? 1.0 : 0.0)
-                api.registry.makeGauge(name: "ekya_stream_reconnects", labels: labels).set(Double(live.status.reconnects))
+                api.registry.makeGauge(name: "ekya_stream_reconnects", labels: labels).set(
+                    Double(live.status.reconnects)
+                )
                 api.registry.makeGauge(name: "ekya_stream_frames_received", labels: labels)
                     .set(Double(live.status.framesReceived))
             }

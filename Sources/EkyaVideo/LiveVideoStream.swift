@@ -22,7 +22,11 @@ public final class LiveVideoStream: WindowedCropStream, LiveSourceReporting {
 
     struct State {
         var status = LiveSourceStatus(
-            connection: .connecting, reason: nil, framesReceived: 0, reconnects: 0, bufferedObjects: 0
+            connection: .connecting,
+            reason: nil,
+            framesReceived: 0,
+            reconnects: 0,
+            bufferedObjects: 0
         )
         var fresh: [Sample] = []
         var recent: [Sample] = []
