@@ -18,12 +18,24 @@ var targets: [Target] = [
         dependencies: ["EkyaCore"],
         swiftSettings: strictSettings
     ),
+    // MARK: A fleet of edge servers: placement by load with hysteresis, leases, fleet simulation.
+    .target(
+        name: "EkyaFleet",
+        dependencies: ["EkyaCore", "EkyaSimulation", .product(name: "HeapModule", package: "swift-collections")],
+        swiftSettings: strictSettings
+    ),
+    .testTarget(
+        name: "EkyaFleetTests",
+        dependencies: ["EkyaCore", "EkyaFleet", "EkyaSimulation"],
+        swiftSettings: strictSettings
+    ),
     // MARK: Composition root and commands.
     .target(
         name: "EkyaApp",
         dependencies: [
             "EkyaCore",
             "EkyaSimulation",
+            "EkyaFleet",
             "EkyaData",
             "EkyaDataML",
             "EkyaML",
@@ -259,6 +271,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),

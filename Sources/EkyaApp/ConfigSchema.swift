@@ -63,7 +63,7 @@ enum ConfigSchema {
     static var document: [String: Any] {
         var serve = object(
             keys: ServiceConfiguration.keys,
-            required: ["token", "data_dir"],
+            required: ["data_dir"],
             description: "ekya serve --config FILE"
         )
         // A serve stream is a preset name or {"id", "scenario", "seed"}.

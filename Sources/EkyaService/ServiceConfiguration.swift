@@ -164,9 +164,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw fail("unknown key '\(unknown)'; known keys: \(keys.sorted().joined(separator: ", "))")
         }
         let fields = JSONFields(dictionary, fail: fail)
-        guard let token = try fields.string("token"), !token.isEmpty else {
-            throw fail("field 'token' is required (a non-empty string)")
-        }
+        // The token may come from the command line or the environment instead (a secret, not configuration).
+        let token = try fields.string("token") ?? ""
+        if dictionary["token"] != nil, token.isEmpty { throw fail("field 'token' must be a non-empty string") }
         guard let dataDir = try fields.string("data_dir"), !dataDir.isEmpty else {
             throw fail("field 'data_dir' is required (a directory path)")
         }

@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"data_dir": "/d"}"#, "c.json: field 'token' is required"),
+        (#"{"data_dir": "/d", "token": ""}"#, "c.json: field 'token' must be a non-empty string"),
         (#"{"token": "t"}"#, "c.json: field 'data_dir' is required"),
         (#"{"token": "t", "data_dir": "/d", "listen": "nowhere"}"#, "c.json: field 'listen'"),
         (#"{"token": "t", "data_dir": "/d", "colour": 1}"#, "c.json: unknown key 'colour'"),

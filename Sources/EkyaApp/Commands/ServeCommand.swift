@@ -193,6 +193,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let given = try Self.givenToken(flag: token, file: tokenFile) {
             configuration.token = given
         } else if configuration.token.isEmpty {
+            if let config {
+                throw ValidationError(
+                    "\(config) has no 'token': give it there, or with --token-file FILE, --token or EKYA_TOKEN"
+                )
+            }
             guard !configuration.dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
             configuration.token = try Self.demoToken(dataDir: configuration.dataDir)
         }
