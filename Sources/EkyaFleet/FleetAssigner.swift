@@ -75,7 +75,9 @@ public struct FleetAssigner: Sendable {
         func perDevice(_ position: Int, adding extra: Double = 0) -> Double {
             (load[position] + extra) / Double(nodes[position].devices)
         }
-        var heap = Heap(index.values.map { Slot(perDevice: perDevice($0), node: $0) })
+        // Node positions in the order given, so that ties break the same way every run.
+        let alive = nodes.indices.filter { index[nodes[$0].id] == $0 }
+        var heap = Heap(alive.map { Slot(perDevice: perDevice($0), node: $0) })
         // The heaviest first: they are the hardest to fit.
         for stream in orphans.sorted(by: { $0.load != $1.load ? $0.load > $1.load : $0.id < $1.id }) {
             guard var slot = heap.popMin() else { break }
@@ -87,7 +89,10 @@ public struct FleetAssigner: Sendable {
         // Relieve overloaded nodes, beyond the hysteresis only.
         var moves = 0
         while moves < streams.count, let lightest = heap.min {
-            guard let heaviest = index.values.max(by: { perDevice($0) < perDevice($1) }),
+            guard
+                let heaviest = alive.max(by: {
+                    perDevice($0) < perDevice($1) || (perDevice($0) == perDevice($1) && $0 > $1)
+                }),
                 heaviest != lightest.node,
                 let stream = held[heaviest]?.min(by: { $0.load < $1.load }),
                 perDevice(heaviest) - perDevice(lightest.node, adding: stream.load) > hysteresis

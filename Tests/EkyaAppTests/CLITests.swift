@@ -150,6 +150,19 @@ enum CLI {
         }
     }
 
+    @Test func benchFleetPrintsTheDocumentedJSONKeysAndNoStreamHasTwoOwners() throws {
+        let result = try CLI.run(["bench", "fleet", "--json", "--runs", "1", "--windows", "5", "--streams", "12"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        #expect((object?["assign_ms_1000x10000"] as? Double).map { $0 > 0 } == true)
+        #expect(object?["assigned_1000x10000"] as? Int == 10_000)
+        #expect((object?["fleet_vs_pooled_points"] as? Double).map { (-100...100).contains($0) } == true)
+        #expect((object?["streams_moved_per_failure"] as? Double).map { $0 >= 1 } == true)
+        #expect(object?["double_ownership"] as? Int == 0)
+        let bad = try CLI.run(["bench", "fleet", "--nodes", "1"])
+        #expect(bad.status != 0 && bad.standardError.contains("--nodes ≥ 2"))
+    }
+
     static let videoAvailable = VideoClips.available
 
     @Test(.enabled(if: videoAvailable, "scripts/setup fetches the clips"))
