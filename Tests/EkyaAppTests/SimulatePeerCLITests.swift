@@ -41,6 +41,26 @@ import Testing
         #expect(table.standardOutput.split(separator: "\n").count == 2 + 3 + 1)
     }
 
+    @Test func resourceRatioReportsTheDevicesTheBestFixedBaselineNeeds() throws {
+        let result = try CLI.run([
+            "simulate", "--stream-counts", "2", "--gpus", "1,2", "--resource-ratio", "thief", "--json",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]
+        let cells = try #require(object?["cells"] as? [[String: Any]])
+        #expect(cells.count == 2)
+        for cell in cells {
+            let reference = try #require(cell["reference_accuracy"] as? Double)
+            let uniform = try #require(cell["best_uniform_accuracy"] as? Double)
+            // More devices than the scheduler's are needed exactly when the baseline is below it.
+            if let ratio = cell["resource_ratio"] as? Double, cell["at_most"] as? Bool == false {
+                #expect((ratio > 1) == (reference > uniform), "\(cell)")
+            }
+        }
+        let bad = try CLI.run(["simulate", "--resource-ratio", "nonsense"])
+        #expect(bad.status != 0 && bad.standardError.contains("unknown scheduler 'nonsense'"))
+    }
+
     @Test(arguments: [
         (["--model", "nope"], "--model must be 'ours' or 'ekya-code'"),
         (["--model", "ekya-code", "--delay", "2.5"], "whole-second --delay"),

@@ -156,3 +156,14 @@ import Testing
         #expect(abs(found - best) < 1e-12, "DP \(found), brute force \(best)")
     }
 }
+
+@Suite struct ResourceRatioTests {
+    @Test func interpolatesTheFirstCrossingAndSaysWhenItNeverComes() {
+        let curve = [(devices: 1, accuracy: 0.70), (devices: 2, accuracy: 0.80), (devices: 4, accuracy: 0.90)]
+        #expect(ResourceRatio.devicesNeeded(target: 0.75, curve: curve) == 1.5)
+        #expect(abs((ResourceRatio.devicesNeeded(target: 0.85, curve: curve) ?? 0) - 3) < 1e-12)
+        #expect(ResourceRatio.devicesNeeded(target: 0.60, curve: curve) == 1)
+        #expect(ResourceRatio.devicesNeeded(target: 0.95, curve: curve) == nil)
+        #expect(ResourceRatio.devicesNeeded(target: 0.5, curve: []) == nil)
+    }
+}

@@ -82,6 +82,14 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The peer scheduler --compare-peer compares with.")
     var peerScheduler: String = "thief"
 
+    @Option(
+        help: ArgumentHelp(
+            "Print, per cell, how many times the devices the best fixed uniform baseline needs to match this "
+                + "scheduler (interpolated over 1…8×max(--gpus) devices, at most 64)."
+        )
+    )
+    var resourceRatio: String?
+
     @Option(help: "Re-allocation when a retraining job finishes: paper, code-system, code-simulator, own-stream.")
     var policy: String = "paper"
 
@@ -163,6 +171,10 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         if let comparePeer {
             try runPeerComparison(directory: comparePeer)
+            return
+        }
+        if let resourceRatio {
+            try runResourceRatio(reference: resourceRatio)
             return
         }
         let (parsedTrace, traceName) = try loadTrace()
