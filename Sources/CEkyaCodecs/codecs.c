@@ -79,6 +79,16 @@ int ekya_decode_gray(const uint8_t *data, size_t length, int *width, int *height
     return ekya_codecs_ok;
 }
 
+int ekya_image_dimensions(const uint8_t *data, size_t length, int *width, int *height) {
+    *width = 0;
+    *height = 0;
+    if (length > 0x7fffffff) {
+        return 0;
+    }
+    int channels = 0;
+    return stbi_info_from_memory(data, (int)length, width, height, &channels) ? 1 : 0;
+}
+
 const char *ekya_image_failure_reason(void) {
     const char *reason = stbi_failure_reason();
     return reason == NULL ? "unknown error" : reason;

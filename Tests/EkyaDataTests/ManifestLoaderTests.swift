@@ -81,6 +81,20 @@ import Testing
         #expect(row == 3)
     }
 
+    @Test func anImageThatDeclaresAHugeSizeIsRefusedBeforeDecoding() {
+        // 17 bytes that stb_image reads as a TGA header asking for a giant image (found by the fuzzer:
+        // decoding it took over 13 s and 2 GB).
+        let header: [UInt8] = [
+            0x06, 0x00, 0x0A, 0x20, 0x55, 0x6E, 0x73, 0x61, 0x66, 0x65, 0x42, 0x75, 0x66, 0x66, 0x65, 0x33, 0x20,
+        ]
+        #expect {
+            _ = try GrayImage(decoding: header)
+        } throws: { error in
+            guard case .undecodable(let reason) = error as? ImageCodecError else { return false }
+            return reason.contains("more than the \(GrayImage.maximumPixels) an image may have")
+        }
+    }
+
     @Test func unknownClassNamesTheRow() throws {
         #expect(throws: DataError.unknownClass(row: 2, label: "banana")) {
             try load("stream,timestamp,image_path,label\ncam,0,a.png,banana")

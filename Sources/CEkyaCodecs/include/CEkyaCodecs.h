@@ -29,6 +29,9 @@ int ekya_decode_gray(const uint8_t *data, size_t length, int *width, int *height
 /// The reason of the last decoding failure on this thread (from stb_image).
 const char *ekya_image_failure_reason(void);
 
+/// Reads an image's declared size without decoding it; returns 1 when the header is readable.
+int ekya_image_dimensions(const uint8_t *data, size_t length, int *width, int *height);
+
 /// Encodes 8-bit pixels (`channels` 1..4) as PNG; `*out` is freed with `ekya_codecs_free`.
 int ekya_encode_png(const uint8_t *pixels, int width, int height, int channels, uint8_t **out, size_t *length);
 

@@ -19,12 +19,24 @@ public struct GrayImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// The largest image decoded (4096 × 4096 pixels); crops are far smaller.
+    public static let maximumPixels = 4096 * 4096
+
     /// Decodes a PNG, JPEG, BMP, GIF, TGA or PNM image (via stb_image) and converts it to luma.
     ///
     /// - Throws: ``ImageCodecError/undecodable(_:)`` with stb_image's reason.
     public init(decoding data: [UInt8]) throws(ImageCodecError) {
         var width: Int32 = 0
         var height: Int32 = 0
+        // A header may declare any size (a 17-byte TGA can ask for a 2 GB image): refuse before decoding.
+        let readable = data.withUnsafeBufferPointer { buffer in
+            ekya_image_dimensions(buffer.baseAddress, buffer.count, &width, &height)
+        }
+        if readable == 1, Int(width) * Int(height) > Self.maximumPixels {
+            throw .undecodable(
+                "the image declares \(width)×\(height) pixels, more than the \(Self.maximumPixels) an image may have"
+            )
+        }
         var output: UnsafeMutablePointer<UInt8>?
         let status = data.withUnsafeBufferPointer { buffer in
             ekya_decode_gray(buffer.baseAddress, buffer.count, &width, &height, &output)
