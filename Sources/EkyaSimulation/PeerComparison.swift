@@ -1,5 +1,31 @@
 import EkyaCore
 
+/// A CSV file of the peer harness: a header naming columns, then rows read by column name.
+struct PeerCSV {
+    var rows: [(line: Int, field: (String) -> String)]
+
+    init(_ text: String, file: String, needs columns: [String]) throws(TraceError) {
+        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
+        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
+            throw .empty(file: file)
+        }
+        let missing = columns.filter { !header.contains($0) }
+        guard missing.isEmpty else { throw .missingColumns(file: file, columns: missing) }
+        var column: [String: Int] = [:]
+        for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
+        rows = lines.enumerated().dropFirst().map { offset, line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            return (
+                offset + 1,
+                { name in
+                    guard let index = column[name], index < fields.count else { return "" }
+                    return fields[index]
+                }
+            )
+        }
+    }
+}
+
 /// The authors' simulator's results as the peer harness (`shared/tools/ekya_peer`) writes them.
 public struct PeerSummary: Sendable, Equatable {
     /// One row of `summary.csv`: a scheduler's mean accuracy on one cell in one mode.
@@ -25,26 +51,13 @@ public struct PeerSummary: Sendable, Equatable {
 
     /// Parses `summary.csv`; `file` is only used in error messages.
     public static func parse(_ text: String, file: String) throws(TraceError) -> PeerSummary {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
-            throw .empty(file: file)
-        }
-        let needed = ["mode", "k", "gpus", "scheduler", "mean_acc"]
-        let missing = needed.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw .missingColumns(file: file, columns: missing) }
-        var column: [String: Int] = [:]
-        for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
+        let csv = try PeerCSV(text, file: file, needs: ["mode", "k", "gpus", "scheduler", "mean_acc"])
         var rows: [Row] = []
-        for (offset, line) in lines.enumerated().dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            func field(_ name: String) -> String {
-                guard let index = column[name], index < fields.count else { return "" }
-                return fields[index]
-            }
+        for (line, field) in csv.rows {
             guard let mode = mode(field("mode")) else {
                 throw .malformedRow(
                     file: file,
-                    line: offset + 1,
+                    line: line,
                     reason: "mode '\(field("mode"))' is not oracle, pred or predacc"
                 )
             }
@@ -54,7 +67,7 @@ public struct PeerSummary: Sendable, Equatable {
             else {
                 throw .malformedRow(
                     file: file,
-                    line: offset + 1,
+                    line: line,
                     reason: "k, gpus must be positive whole numbers and mean_acc an accuracy in 0...1"
                 )
             }
@@ -95,27 +108,18 @@ public struct PeerDecisions: Sendable, Equatable {
     public var configurations: [Key: String?]
 
     public static func parse(_ text: String, file: String, scheduler: String) throws(TraceError) -> PeerDecisions {
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first?.split(separator: ",", omittingEmptySubsequences: false).map(String.init) else {
-            throw .empty(file: file)
-        }
-        let needed = ["mode", "k", "gpus", "scheduler", "window", "stream", "config"]
-        let missing = needed.filter { !header.contains($0) }
-        guard missing.isEmpty else { throw .missingColumns(file: file, columns: missing) }
-        var column: [String: Int] = [:]
-        for (index, name) in header.enumerated() where column[name] == nil { column[name] = index }
+        let csv = try PeerCSV(
+            text,
+            file: file,
+            needs: ["mode", "k", "gpus", "scheduler", "window", "stream", "config"]
+        )
         var configurations: [Key: String?] = [:]
-        for (offset, line) in lines.enumerated().dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            func field(_ name: String) -> String {
-                guard let index = column[name], index < fields.count else { return "" }
-                return fields[index]
-            }
+        for (line, field) in csv.rows {
             guard field("scheduler") == scheduler else { continue }
             guard let mode = PeerSummary.mode(field("mode")), let streams = Int(field("k")),
                 let gpus = Double(field("gpus")), let window = Int(field("window")), let stream = Int(field("stream"))
             else {
-                throw .malformedRow(file: file, line: offset + 1, reason: "mode, k, gpus, window or stream unreadable")
+                throw .malformedRow(file: file, line: line, reason: "mode, k, gpus, window or stream unreadable")
             }
             let name = field("config")
             let key = Key(mode: mode, streams: streams, gpus: Int(gpus), window: window, stream: stream)

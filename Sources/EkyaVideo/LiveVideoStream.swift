@@ -189,30 +189,21 @@ public final class LiveVideoStream: WindowedCropStream, LiveSourceReporting {
             defer { state.teacherSeconds = 0 }
             return (samples, state.teacherSeconds)
         }
-        var train = CropBatch()
-        var test = CropBatch()
         let start = configuration.windowDuration * index
         let interval = configuration.windowDuration / max(1, cropCount)
         var generator = SeededGenerator(seed: configuration.seed, 0x004C_1FE0, index)
-        var isTest = [Bool](repeating: false, count: cropCount)
-        for position in 0..<configuration.testCropsPerWindow { isTest[position] = true }
-        isTest.shuffle(using: &generator)
+        var crops = WindowCrops(configuration: configuration, index: index, drift: drift, using: &generator)
         for position in 0..<cropCount where !taken.samples.isEmpty {
             let sample = taken.samples[position * taken.samples.count / cropCount]
-            var crop = sample.crop
-            var noise = SeededGenerator(seed: configuration.seed, 0x00C0_FFEE, index, position)
-            for corruption in Corruption.pipelineOrder {
-                let severity = drift.covariate[corruption]
-                if severity > 0 { corruption.apply(to: &crop, severity: Float(severity), using: &noise) }
-            }
-            let timestamp = start + interval * position
-            if isTest[position] {
-                test.append(pixels: crop, label: sample.label, timestamp: timestamp, sourceID: sample.sourceID)
-            } else {
-                train.append(pixels: crop, label: sample.label, timestamp: timestamp, sourceID: sample.sourceID)
-            }
+            crops.add(
+                sample.crop,
+                label: sample.label,
+                position: position,
+                timestamp: start + interval * position,
+                sourceID: sample.sourceID
+            )
         }
-        var window = StreamWindow(index: index, start: start, drift: drift, train: train, test: test)
+        var window = StreamWindow(index: index, start: start, drift: drift, train: crops.train, test: crops.test)
         window.teacherSeconds = taken.teacher
         return window
     }

@@ -77,16 +77,12 @@ public struct VideoStream: WindowedCropStream {
         let cropCount = configuration.cropsPerWindow
         let start = configuration.windowDuration * index
         var generator = SeededGenerator(seed: configuration.seed, 0x0056_1DE0, index)
-        var isTest = [Bool](repeating: false, count: cropCount)
-        for position in 0..<configuration.testCropsPerWindow { isTest[position] = true }
-        isTest.shuffle(using: &generator)
+        var crops = WindowCrops(configuration: configuration, index: index, drift: state, using: &generator)
         // This window's camera jitter: a pan and a zoom of the crop boxes.
         let panX = (Double(generator.nextUnitFloat()) * 2 - 1) * cameraShift
         let panY = (Double(generator.nextUnitFloat()) * 2 - 1) * cameraShift
         let zoom = 1 + (Double(generator.nextUnitFloat()) * 2 - 1) * cameraShift
         let candidates = candidates(in: index)
-        var train = CropBatch()
-        var test = CropBatch()
         var counts = [Double](repeating: 0, count: classCount)
         // The frames the teacher labels: those the window's training crops come from.
         var labelledFrames = Set<[Int]>()
@@ -106,22 +102,16 @@ public struct VideoStream: WindowedCropStream {
                 width: max(2, Int(width.rounded())),
                 height: max(2, Int(height.rounded()))
             )
-            var crop = CropMaker.crop(entry.image, box, side: CropBatch.side)
-            var noise = SeededGenerator(seed: configuration.seed, 0x00C0_FFEE, index, position)
-            for corruption in Corruption.pipelineOrder {
-                let severity = state.covariate[corruption]
-                if severity > 0 { corruption.apply(to: &crop, severity: Float(severity), using: &noise) }
-            }
             let label = object.label.rawValue
             counts[label] += 1
-            let sourceID = (candidate.clip << 40) | (entry.index << 8) | candidate.object
-            let timestamp = start + interval * position
-            if isTest[position] {
-                test.append(pixels: crop, label: label, timestamp: timestamp, sourceID: sourceID)
-            } else {
-                train.append(pixels: crop, label: label, timestamp: timestamp, sourceID: sourceID)
-                labelledFrames.insert([candidate.clip, candidate.frame])
-            }
+            let trains = crops.add(
+                CropMaker.crop(entry.image, box, side: CropBatch.side),
+                label: label,
+                position: position,
+                timestamp: start + interval * position,
+                sourceID: (candidate.clip << 40) | (entry.index << 8) | candidate.object
+            )
+            if trains { labelledFrames.insert([candidate.clip, candidate.frame]) }
         }
         let mix = counts.map { $0 + 1e-6 }
         let drift =
@@ -130,7 +120,7 @@ public struct VideoStream: WindowedCropStream {
                 classMix: mix,
                 appearance: Array(repeating: .original, count: classCount)
             )) ?? state
-        var window = StreamWindow(index: index, start: start, drift: drift, train: train, test: test)
+        var window = StreamWindow(index: index, start: start, drift: drift, train: crops.train, test: crops.test)
         // Summed clip by clip, in clip order, so the same window always costs the same to the last bit.
         window.teacherSeconds = catalogues.indices.reduce(0.0) { total, clip in
             total + Double(labelledFrames.filter { $0[0] == clip }.count) * catalogues[clip].teacherSecondsPerFrame

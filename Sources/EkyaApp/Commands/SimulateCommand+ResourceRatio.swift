@@ -37,7 +37,7 @@ extension SimulateCommand {
             )
         }
         let ours = ExperimentSummary(rows: try experiment(devices).run(schedulers: [reference]))
-        let grid = try SimulateCommand.parse(["--schedulers", "uniform-grid"]).chosenSchedulers(trace)
+        let grid = Self.uniformGrid(trace)
         let baselines = ExperimentSummary(rows: try experiment(sweep).run(schedulers: grid))
         func bestUniform(streams: Int, gpus: Int) -> Double {
             let cell = ExperimentSummary.Cell(streams: streams, gpus: gpus)

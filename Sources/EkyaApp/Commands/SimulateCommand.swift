@@ -213,17 +213,20 @@ struct SimulateCommand: ParsableCommand {
 
     func chosenSchedulers(_ trace: Trace) throws -> [any Scheduler] {
         try Self.list(schedulers, option: "--schedulers").flatMap { name -> [any Scheduler] in
-            guard name == "uniform-grid" else { return [try SchedulerSpec.make(name)] }
-            // Every configuration of the trace at 30 / 50 / 90 % inference.
-            var names: [String] = []
-            for profile in trace.profiles {
-                for configuration in profile.configurations where !names.contains(configuration.name) {
-                    names.append(configuration.name)
-                }
+            name == "uniform-grid" ? Self.uniformGrid(trace) : [try SchedulerSpec.make(name)]
+        }
+    }
+
+    /// `uniform-grid`: every configuration of the trace at 30 / 50 / 90 % inference.
+    static func uniformGrid(_ trace: Trace) -> [any Scheduler] {
+        var names: [String] = []
+        for profile in trace.profiles {
+            for configuration in profile.configurations where !names.contains(configuration.name) {
+                names.append(configuration.name)
             }
-            return names.flatMap { configuration in
-                [30.0, 50, 90].map { UniformScheduler(configuration: configuration, inferenceFraction: $0 / 100) }
-            }
+        }
+        return names.flatMap { configuration in
+            [30.0, 50, 90].map { UniformScheduler(configuration: configuration, inferenceFraction: $0 / 100) }
         }
     }
 
