@@ -42,6 +42,7 @@ var targets: [Target] = [
             "EkyaRuntime",
             "EkyaService",
             "EkyaStore",
+            "EkyaStorePostgres",
             "EkyaVideo",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -221,6 +222,17 @@ targets += [
         dependencies: ["EkyaFailPoints", .product(name: "GRDB", package: "GRDB.swift")],
         swiftSettings: strictSettings
     ),
+    // The same store on PostgreSQL (postgres-nio through PostgresKit), shared by the nodes of a fleet.
+    .target(
+        name: "EkyaStorePostgres",
+        dependencies: [
+            "EkyaStore",
+            .product(name: "PostgresKit", package: "postgres-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: strictSettings
+    ),
     .target(
         name: "EkyaService",
         dependencies: [
@@ -242,7 +254,9 @@ targets += [
     ),
     .testTarget(
         name: "EkyaStoreTests",
-        dependencies: ["EkyaFailPoints", "EkyaStore", .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: [
+            "EkyaFailPoints", "EkyaStore", "EkyaStorePostgres", .product(name: "GRDB", package: "GRDB.swift"),
+        ],
         swiftSettings: strictSettings
     ),
     .testTarget(
@@ -273,6 +287,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),

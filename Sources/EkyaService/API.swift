@@ -18,7 +18,7 @@ struct APIError: Error {
 
 /// Everything the HTTP handlers need: durable state, live state, metrics, the token, the dashboard files.
 public struct APIContext: Sendable {
-    public var store: ServiceStore
+    public var store: any ServiceStoring
     public var state: ServiceState
     public var registry: PrometheusCollectorRegistry
     public var token: String
@@ -30,7 +30,7 @@ public struct APIContext: Sendable {
     let authLimiter: FailedAuthLimiter
 
     public init(
-        store: ServiceStore,
+        store: any ServiceStoring,
         state: ServiceState,
         registry: PrometheusCollectorRegistry,
         token: String,
@@ -51,7 +51,7 @@ public struct APIContext: Sendable {
     }
 
     init(
-        store: ServiceStore,
+        store: any ServiceStoring,
         state: ServiceState,
         registry: PrometheusCollectorRegistry,
         token: String,

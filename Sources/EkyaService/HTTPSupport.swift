@@ -23,6 +23,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound(let message): return JSON.error(.notFound, message)
             case .conflict(let message): return JSON.error(.conflict, message)
             case .corrupt(let message): return JSON.error(.internalServerError, message)
+            case .unavailable: return JSON.error(.serviceUnavailable, error.description)
             }
         } catch let error as HTTPError {
             return JSON.error(error.status, error.body ?? "\(error.status)")

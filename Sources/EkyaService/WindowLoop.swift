@@ -21,7 +21,7 @@ public final class WindowLoop: @unchecked Sendable {
     // @unchecked: the mutable state (session, versions) is touched only by the loop's own thread; the stop
     // flag is atomic; the store, state and metrics are Sendable.
     let configuration: ServiceConfiguration
-    let store: ServiceStore
+    let store: any ServiceStoring
     let models: ModelStore
     let state: ServiceState
     let metrics: ServiceMetrics
@@ -36,7 +36,7 @@ public final class WindowLoop: @unchecked Sendable {
 
     public init(
         configuration: ServiceConfiguration,
-        store: ServiceStore,
+        store: any ServiceStoring,
         models: ModelStore,
         state: ServiceState,
         metrics: ServiceMetrics,

@@ -6,11 +6,14 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notFound(String)
     case conflict(String)
     case corrupt(String)
+    /// The database server cannot be reached or refused the session (a PostgreSQL store).
+    case unavailable(String)
 
     public var description: String {
         switch self {
         case .notFound(let message), .conflict(let message): message
         case .corrupt(let message): "store corrupt: \(message)"
+        case .unavailable(let message): "database unavailable: \(message)"
         }
     }
 }
@@ -45,6 +48,11 @@ public struct Recovery: Sendable, Equatable {
     public var interruptedWindows: [Int]
     /// Runs that never ended (killed), now recorded as crashed.
     public var crashedRuns: Int
+
+    public init(interruptedWindows: [Int], crashedRuns: Int) {
+        self.interruptedWindows = interruptedWindows
+        self.crashedRuns = crashedRuns
+    }
 }
 
 /// A stream's row in one window, with the window's number and status.
@@ -52,13 +60,19 @@ public struct StreamWindowSummary: Sendable, Equatable {
     public var window: WindowRecord
     public var result: StreamWindowRecord?
     public var plan: PlanRecord?
+
+    public init(window: WindowRecord, result: StreamWindowRecord?, plan: PlanRecord?) {
+        self.window = window
+        self.result = result
+        self.plan = plan
+    }
 }
 
 /// The service's durable state in SQLite: runs, streams, windows, plans, profiling, model versions, commands.
 ///
 /// On disk it is a WAL-mode `DatabasePool` with `synchronous = FULL`, so a committed transaction survives a
 /// crash or a power cut and readers (the HTTP API) never block the window loop.
-public final class ServiceStore: Sendable {
+public final class ServiceStore: ServiceStoring {
     public let writer: any DatabaseWriter
 
     /// Opens (creating if needed) the database file and migrates it to the current schema.
@@ -86,7 +100,7 @@ public final class ServiceStore: Sendable {
     // MARK: - Runs and recovery
 
     /// Marks windows left `running` by a dead process as interrupted and unfinished runs as crashed.
-    public func recover(now: Date = Date()) throws -> Recovery {
+    public func recover(now: Date) throws -> Recovery {
         try writer.write { db in
             let running = try WindowRecord.filter(Column("status") == WindowRecord.Status.running.rawValue)
                 .order(Column("number")).fetchAll(db)
@@ -105,7 +119,7 @@ public final class ServiceStore: Sendable {
         }
     }
 
-    public func beginRun(configuration: String, now: Date = Date()) throws -> Int64 {
+    public func beginRun(configuration: String, now: Date) throws -> Int64 {
         try writer.write { db in
             var run = RunRecord(startedAt: now, status: .running, configuration: configuration)
             try run.insert(db)
@@ -113,7 +127,7 @@ public final class ServiceStore: Sendable {
         }
     }
 
-    public func endRun(id: Int64, status: RunRecord.Status, now: Date = Date()) throws {
+    public func endRun(id: Int64, status: RunRecord.Status, now: Date) throws {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { return }
             run.status = status
@@ -130,7 +144,7 @@ public final class ServiceStore: Sendable {
 
     /// Streams, in creation order (removed ones only when asked): the order rows were inserted, not their
     /// timestamps, which a wall clock stepped back or forward would reorder.
-    public func streams(includeRemoved: Bool = false) throws -> [StreamRecord] {
+    public func streams(includeRemoved: Bool) throws -> [StreamRecord] {
         try writer.read { db in
             var request = StreamRecord.order(Column.rowID)
             if !includeRemoved { request = request.filter(Column("status") != StreamRecord.Status.removed.rawValue) }
@@ -143,13 +157,12 @@ public final class ServiceStore: Sendable {
     }
 
     /// Queues a new stream; it starts at the next window boundary.
-    @discardableResult
     public func requestAdd(
         id: String,
         scenario: String,
         seed: Int64,
-        source: String? = nil,
-        now: Date = Date()
+        source: String?,
+        now: Date
     ) throws -> StreamRecord {
         try writer.write { db in
             if let existing = try StreamRecord.fetchOne(db, key: id), existing.status != .removed {
@@ -171,8 +184,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// Queues the removal of a stream; it leaves at the next window boundary.
-    @discardableResult
-    public func requestRemove(id: String, now: Date = Date()) throws -> StreamRecord {
+    public func requestRemove(id: String, now: Date) throws -> StreamRecord {
         try writer.write { db in
             guard var record = try StreamRecord.fetchOne(db, key: id), record.status != .removed else {
                 throw StoreError.notFound("no stream '\(id)'")
@@ -194,8 +206,8 @@ public final class ServiceStore: Sendable {
     /// Returns the versions it goes from and to.
     public func requestRollback(
         stream: String,
-        to version: Int? = nil,
-        now: Date = Date()
+        to version: Int?,
+        now: Date
     ) throws -> (
         from: Int, to: Int
     ) {
@@ -209,22 +221,12 @@ public final class ServiceStore: Sendable {
             let accepted = try ModelVersionRecord.filter(Column("stream") == stream)
                 .filter(Column("status") == ModelVersionRecord.Status.accepted.rawValue)
                 .order(Column("version").desc).fetchAll(db)
-            let target: Int
-            if let version {
-                guard accepted.contains(where: { $0.version == version }), version != serving else {
-                    throw StoreError.conflict(
-                        "version \(version) of stream '\(stream)' is not an accepted version other than the serving one"
-                    )
-                }
-                target = version
-            } else {
-                guard let older = accepted.first(where: { $0.version < serving }) else {
-                    throw StoreError.conflict(
-                        "stream '\(stream)' has no earlier accepted model than version \(serving)"
-                    )
-                }
-                target = older.version
-            }
+            let target = try StoreRules.rollbackTarget(
+                stream: stream,
+                serving: serving,
+                requested: version,
+                accepted: accepted.map(\.version)
+            )
             var command = CommandRecord(
                 kind: .rollback,
                 stream: stream,
@@ -250,7 +252,7 @@ public final class ServiceStore: Sendable {
         model: ModelVersionRecord,
         window: Int,
         command: Int64?,
-        now: Date = Date()
+        now: Date
     )
         throws
     {
@@ -268,7 +270,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// Applies a `remove`.
-    public func finishRemoval(stream: String, window: Int, command: Int64?, now: Date = Date()) throws {
+    public func finishRemoval(stream: String, window: Int, command: Int64?, now: Date) throws {
         try writer.write { db in
             if var record = try StreamRecord.fetchOne(db, key: stream) {
                 record.status = .removed
@@ -280,7 +282,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// Applies a `rollback`: newer accepted versions are marked rolled back, `version` serves.
-    public func applyRollback(stream: String, to version: Int, command: Int64?, now: Date = Date()) throws {
+    public func applyRollback(stream: String, to version: Int, command: Int64?, now: Date) throws {
         try writer.write { db in
             guard var record = try StreamRecord.fetchOne(db, key: stream) else {
                 throw StoreError.notFound("no stream '\(stream)'")
@@ -298,7 +300,7 @@ public final class ServiceStore: Sendable {
         }
     }
 
-    public func reject(command: Int64, note: String, now: Date = Date()) throws {
+    public func reject(command: Int64, note: String, now: Date) throws {
         try writer.write { db in try Self.close(command: command, status: .rejected, note: note, now: now, in: db) }
     }
 
@@ -355,7 +357,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// Records a window as interrupted (a graceful stop in the middle of it) or failed.
-    public func end(windowID: Int64, status: WindowRecord.Status, note: String, now: Date = Date()) throws {
+    public func end(windowID: Int64, status: WindowRecord.Status, note: String, now: Date) throws {
         try writer.write { db in
             guard var window = try WindowRecord.fetchOne(db, key: windowID) else { return }
             window.status = status
@@ -366,7 +368,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// Windows, newest first.
-    public func windows(limit: Int = 50) throws -> [WindowRecord] {
+    public func windows(limit: Int) throws -> [WindowRecord] {
         try writer.read { db in try WindowRecord.order(Column("number").desc).limit(limit).fetchAll(db) }
     }
 
@@ -375,7 +377,7 @@ public final class ServiceStore: Sendable {
     }
 
     /// A stream's windows (those it took part in), newest first, with its results and plan where completed.
-    public func windows(stream: String, limit: Int = 50) throws -> [StreamWindowSummary] {
+    public func windows(stream: String, limit: Int) throws -> [StreamWindowSummary] {
         try writer.read { db in
             let windows = try WindowRecord.fetchAll(
                 db,
@@ -447,7 +449,7 @@ public final class ServiceStore: Sendable {
 
     /// Retention: marks all but the newest `keep` accepted or rolled-back versions of a stream as pruned
     /// (never the serving one) and returns their numbers, for the caller to delete from the model store.
-    public func pruneModelVersions(stream: String, keep: Int, now: Date = Date()) throws -> [Int] {
+    public func pruneModelVersions(stream: String, keep: Int, now: Date) throws -> [Int] {
         try writer.write { db in
             let serving = try StreamRecord.fetchOne(db, key: stream)?.servingVersion
             let kept = try ModelVersionRecord.filter(Column("stream") == stream)
@@ -462,11 +464,6 @@ public final class ServiceStore: Sendable {
         }
     }
 
-    /// Whether a version on disk is one the database still keeps (accepted or rolled back).
-    public func keeps(stream: String, version: Int) throws -> Bool {
-        guard let record = try modelVersion(stream: stream, version: version) else { return false }
-        return record.status != .pruned
-    }
 
     /// SQLite's `PRAGMA integrity_check` ("ok" when sound).
     public func integrityCheck() throws -> String {
