@@ -464,7 +464,6 @@ public final class ServiceStore: ServiceStoring {
         }
     }
 
-
     /// SQLite's `PRAGMA integrity_check` ("ok" when sound).
     public func integrityCheck() throws -> String {
         try writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }

@@ -61,7 +61,9 @@ public protocol ServiceStoring: Sendable {
 
 extension ServiceStoring {
     public func recover() throws -> Recovery { try recover(now: Date()) }
-    public func beginRun(configuration: String) throws -> Int64 { try beginRun(configuration: configuration, now: Date()) }
+    public func beginRun(configuration: String) throws -> Int64 {
+        try beginRun(configuration: configuration, now: Date())
+    }
     public func endRun(id: Int64, status: RunRecord.Status) throws { try endRun(id: id, status: status, now: Date()) }
     public func streams() throws -> [StreamRecord] { try streams(includeRemoved: false) }
 

@@ -112,8 +112,10 @@ enum PostgresMigrations {
                 try sql.raw(
                     #"CREATE TABLE IF NOT EXISTS ekya_migrations (identifier TEXT PRIMARY KEY, "appliedAt" TIMESTAMPTZ NOT NULL DEFAULT now())"#
                 ).run().wait()
-                let done = try sql.raw("SELECT identifier FROM ekya_migrations WHERE identifier = \(bind: step.identifier)")
-                    .first().wait()
+                let done = try sql.raw(
+                    "SELECT identifier FROM ekya_migrations WHERE identifier = \(bind: step.identifier)"
+                )
+                .first().wait()
                 guard done == nil else { return false }
                 for statement in step.statements { try sql.raw("\(unsafeRaw: statement)").run().wait() }
                 try sql.raw("INSERT INTO ekya_migrations (identifier) VALUES (\(bind: step.identifier))").run().wait()

@@ -12,8 +12,9 @@ import PostgresKit
 public final class PostgresServiceStore: ServiceStoring {
     let session: PostgresSession
 
-    /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`), creates
-    /// `schema` if needed and migrates it. Throws ``StoreError/unavailable(_:)`` with the reason when the
+    /// Connects to `url`, creates `schema` if needed and migrates it.
+    ///
+    /// `url` is `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`. Throws ``StoreError/unavailable(_:)`` with the reason when the
     /// server cannot be reached, refuses the login or the database does not exist.
     public init(url: String, schema: String = "ekya") throws {
         session = try PostgresSession(url: url, schema: schema)
@@ -68,13 +69,17 @@ public final class PostgresServiceStore: ServiceStoring {
 
     public func endRun(id: Int64, status: RunRecord.Status, now: Date) throws {
         try session.transaction { sql in
-            try sql.raw(#"UPDATE runs SET status = \#(bind: status.rawValue), "endedAt" = \#(bind: now) WHERE id = \#(bind: id)"#)
-                .run().wait()
+            try sql.raw(
+                #"UPDATE runs SET status = \#(bind: status.rawValue), "endedAt" = \#(bind: now) WHERE id = \#(bind: id)"#
+            )
+            .run().wait()
         }
     }
 
     public func runs() throws -> [RunRecord] {
-        try session.transaction { sql in try sql.raw("SELECT * FROM runs ORDER BY id").all(decoding: RunRecord.self).wait() }
+        try session.transaction { sql in
+            try sql.raw("SELECT * FROM runs ORDER BY id").all(decoding: RunRecord.self).wait()
+        }
     }
 
     // MARK: - Streams and commands
@@ -93,7 +98,8 @@ public final class PostgresServiceStore: ServiceStoring {
         try session.transaction { sql in try Self.stream(sql, id) }
     }
 
-    public func requestAdd(id: String, scenario: String, seed: Int64, source: String?, now: Date) throws -> StreamRecord {
+    public func requestAdd(id: String, scenario: String, seed: Int64, source: String?, now: Date) throws -> StreamRecord
+    {
         try session.transaction { sql in
             if let existing = try Self.stream(sql, id), existing.status != .removed {
                 throw StoreError.conflict("stream '\(id)' already exists (\(existing.status.rawValue))")
@@ -123,7 +129,8 @@ public final class PostgresServiceStore: ServiceStoring {
                 throw StoreError.conflict("stream '\(id)' is already being removed")
             }
             record.status = .removing
-            try sql.raw("UPDATE streams SET status = \(bind: record.status.rawValue) WHERE id = \(bind: id)").run().wait()
+            try sql.raw("UPDATE streams SET status = \(bind: record.status.rawValue) WHERE id = \(bind: id)").run()
+                .wait()
             try Self.insertCommand(sql, CommandRecord(kind: .remove, stream: id, status: .pending, createdAt: now))
             return record
         }
@@ -207,7 +214,8 @@ public final class PostgresServiceStore: ServiceStoring {
     }
 
     public func reject(command: Int64, note: String, now: Date) throws {
-        try session.transaction { sql in try Self.close(sql, command: command, status: .rejected, note: note, now: now) }
+        try session.transaction { sql in try Self.close(sql, command: command, status: .rejected, note: note, now: now)
+        }
     }
 
     // MARK: - Windows
@@ -318,8 +326,10 @@ public final class PostgresServiceStore: ServiceStoring {
 
     public func profiling(windowID: Int64) throws -> [ProfilingRecord] {
         try session.transaction { sql in
-            try sql.raw(#"SELECT * FROM profiling WHERE "windowId" = \#(bind: windowID) ORDER BY stream, configuration"#)
-                .all(decoding: ProfilingRecord.self).wait()
+            try sql.raw(
+                #"SELECT * FROM profiling WHERE "windowId" = \#(bind: windowID) ORDER BY stream, configuration"#
+            )
+            .all(decoding: ProfilingRecord.self).wait()
         }
     }
 
@@ -375,7 +385,11 @@ public final class PostgresServiceStore: ServiceStoring {
         try sql.raw("SELECT * FROM streams WHERE id = \(bind: id)").first(decoding: StreamRecord.self).wait()
     }
 
-    static func insertReturningID(_ sql: any SQLDatabase, into table: String, _ model: some Encodable & Sendable) throws
+    static func insertReturningID(
+        _ sql: any SQLDatabase,
+        into table: String,
+        _ model: some Encodable & Sendable
+    ) throws
         -> Int64
     {
         guard
@@ -392,7 +406,9 @@ public final class PostgresServiceStore: ServiceStoring {
     /// Inserts a model version, or replaces the row of the same stream and version.
     static func saveModel(_ sql: any SQLDatabase, _ model: ModelVersionRecord) throws {
         try sql.insert(into: "model_versions").model(model, nilEncodingStrategy: .asNil)
-            .onConflict(with: ["stream", "version"]) { try $0.set(excludedContentOf: model, nilEncodingStrategy: .asNil) }
+            .onConflict(with: ["stream", "version"]) {
+                try $0.set(excludedContentOf: model, nilEncodingStrategy: .asNil)
+            }
             .run().wait()
     }
 

@@ -39,7 +39,9 @@ final class PostgresSession: Sendable {
             )
         }
         guard parsed.user != nil else {
-            throw StoreError.unavailable("'\(Self.redacted(url))' names no user; expected postgres://USER@HOST/DATABASE")
+            throw StoreError.unavailable(
+                "'\(Self.redacted(url))' names no user; expected postgres://USER@HOST/DATABASE"
+            )
         }
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
             throw StoreError.unavailable("schema '\(schema)' must be lower-case letters, digits and '_'")
