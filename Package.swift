@@ -90,7 +90,7 @@ var targets: [Target] = [
         name: "EkyaAppTests",
         dependencies: [
             "EkyaApp", "EkyaCore", "EkyaData", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
-            "EkyaStore", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
+            "EkyaStore", "EkyaStorePostgres", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
         ],
         resources: [.copy("Fixtures")],
         swiftSettings: strictSettings

@@ -32,6 +32,7 @@ enum ConfigSchema {
         case "cycle": return ["type": "integer", "minimum": 1, "maximum": 10_000]
         case "keep_model_versions": return ["type": "integer", "minimum": 1, "maximum": 100_000]
         case "listen": return ["type": "string", "pattern": "^.+:[0-9]{1,5}$"]
+        case "store": return ["type": "string", "pattern": "^(sqlite|sqlite:.+|postgres(ql)?://.+)$"]
         case "schedulers": return ["type": "array", "minItems": 1, "items": ["type": "string"]]
         case "streams":
             // A run stream is a preset name (Fashion-MNIST) or a video camera {"scenario", "source"}.

@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var port: Int
     public var token: String
     public var dataDir: String
+    /// The database: SQLite in the data directory by default, or a PostgreSQL server.
+    public var store: StoreLocation = .sqlite(path: nil)
     /// Streams the service starts with when its database has none (afterwards the database and the API rule).
     public var streams: [StreamSpec]
     public var windowSeconds: Double
@@ -125,7 +127,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     public static let keys =
         [
-            "listen", "token", "data_dir", "streams", "window_seconds", "pause_seconds", "crops_per_second", "devices",
+            "listen", "token", "data_dir", "store", "streams", "window_seconds", "pause_seconds", "crops_per_second",
+            "devices",
             "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions",
             "fashion_mnist_directory",
             "teacher", "label_error_rate", "teacher_cache", "stall_seconds", "tls_cert", "tls_key",
@@ -171,6 +174,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
             throw fail("field 'data_dir' is required (a directory path)")
         }
         var configuration = ServiceConfiguration(token: token, dataDir: dataDir)
+        if let store = try fields.string("store") {
+            do {
+                configuration.store = try StoreLocation.parse(store)
+            } catch {
+                throw fail("field 'store': \(error)")
+            }
+        }
         if let listen = try fields.string("listen") {
             do {
                 (configuration.host, configuration.port) = try parseListen(listen)
@@ -270,7 +280,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
                 + ($0.source.map { ",\"source\":\(jsonString($0))" } ?? "") + "}"
         }
         return """
-            {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"streams":[\(streams.joined(separator: ","))],\
+            {"listen":"\(host):\(port)","data_dir":\(jsonString(dataDir)),"store":\(jsonString(store.description)),"streams":[\(streams.joined(separator: ","))],\
             "window_seconds":\(windowSeconds),"pause_seconds":\(pauseSeconds),"crops_per_second":\(cropsPerSecond),\
             "devices":\(devices),"slowdown":\(slowdown),"scheduler":\(jsonString(scheduler)),"seed":\(seed),\
             "cycle":\(cycle),"profile_epochs":\(profileEpochs),"keep_model_versions":\(keepModelVersions),\

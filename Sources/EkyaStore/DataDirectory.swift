@@ -27,31 +27,14 @@ public struct DataDirectory: Sendable {
     public let store: ServiceStore
     public let models: ModelStore
 
-    /// Opens `path`, creating it (owner-only permissions) when it does not exist.
-    public init(path: String) throws {
-        guard !path.isEmpty else { throw DataDirectoryError(message: "the data directory path is empty") }
+    /// Opens `path`, creating it (owner-only permissions) when it does not exist; the database is
+    /// `databasePath`, by default `path/ekya.sqlite`.
+    public init(path: String, databasePath: String? = nil) throws {
+        let root = try Self.prepare(path: path)
         let manager = FileManager.default
-        let root = URL(fileURLWithPath: path, isDirectory: true)
         var isDirectory: ObjCBool = false
-        if manager.fileExists(atPath: root.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw DataDirectoryError(message: "data directory '\(path)' is a file, not a directory")
-            }
-        } else {
-            try manager.createDirectory(
-                at: root,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        }
-        let database = root.appendingPathComponent(Self.databaseFile)
+        let database = databasePath.map { URL(fileURLWithPath: $0) } ?? root.appendingPathComponent(Self.databaseFile)
         let modelsRoot = root.appendingPathComponent(Self.modelsDirectory, isDirectory: true)
-        if manager.fileExists(atPath: modelsRoot.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw DataDirectoryError(
-                message: "data directory '\(path)': \(modelsRoot.path) is a file, not the model store's directory; "
-                    + "move it away. Nothing was changed."
-            )
-        }
         if manager.fileExists(atPath: database.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw DataDirectoryError(
                 message: "data directory '\(path)': \(database.path) is a directory, not the database. "
@@ -97,6 +80,39 @@ public struct DataDirectory: Sendable {
         self.root = root
         self.store = store
         self.models = try ModelStore(root: modelsRoot)
+    }
+
+    /// The model store of `path` alone, for a service whose database is elsewhere (a PostgreSQL server).
+    public static func modelStore(path: String) throws -> ModelStore {
+        let root = try prepare(path: path)
+        return try ModelStore(root: root.appendingPathComponent(modelsDirectory, isDirectory: true))
+    }
+
+    /// Checks `path` and its model store's place, creating the directory (owner-only) when missing.
+    static func prepare(path: String) throws -> URL {
+        guard !path.isEmpty else { throw DataDirectoryError(message: "the data directory path is empty") }
+        let manager = FileManager.default
+        let root = URL(fileURLWithPath: path, isDirectory: true)
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: root.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw DataDirectoryError(message: "data directory '\(path)' is a file, not a directory")
+            }
+        } else {
+            try manager.createDirectory(
+                at: root,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        let modelsRoot = root.appendingPathComponent(modelsDirectory, isDirectory: true)
+        if manager.fileExists(atPath: modelsRoot.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw DataDirectoryError(
+                message: "data directory '\(path)': \(modelsRoot.path) is a file, not the model store's directory; "
+                    + "move it away. Nothing was changed."
+            )
+        }
+        return root
     }
 
     /// Below this much free space, a failure to open the database is reported as a full disk.

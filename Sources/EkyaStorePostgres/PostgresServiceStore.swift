@@ -14,7 +14,8 @@ public final class PostgresServiceStore: ServiceStoring {
 
     /// Connects to `url`, creates `schema` if needed and migrates it.
     ///
-    /// `url` is `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require]`. Throws ``StoreError/unavailable(_:)`` with the reason when the
+    /// `url` is `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require][&schema=NAME]`; a
+    /// `schema` in the URL wins over the argument. Throws ``StoreError/unavailable(_:)`` with the reason when the
     /// server cannot be reached, refuses the login or the database does not exist.
     public init(url: String, schema: String = "ekya") throws {
         session = try PostgresSession(url: url, schema: schema)
@@ -243,13 +244,26 @@ public final class PostgresServiceStore: ServiceStoring {
             guard let id = window.id else { throw StoreError.notFound("the window to complete has no id") }
             try sql.update("windows").set(model: window, nilEncodingStrategy: .asNil).where("id", .equal, id).run()
                 .wait()
-            for row in completion.streams { try sql.insert(into: "stream_windows").model(row).run().wait() }
-            for row in completion.plans { try sql.insert(into: "plans").model(row).run().wait() }
-            for row in completion.profiling { try sql.insert(into: "profiling").model(row).run().wait() }
-            for model in completion.acceptedModels {
-                try Self.saveModel(sql, model)
+            // One statement per table, not one per row: each statement is a round trip to the server.
+            if !completion.streams.isEmpty {
+                try sql.insert(into: "stream_windows").models(completion.streams, nilEncodingStrategy: .asNil).run()
+                    .wait()
+            }
+            if !completion.plans.isEmpty {
+                try sql.insert(into: "plans").models(completion.plans, nilEncodingStrategy: .asNil).run().wait()
+            }
+            if !completion.profiling.isEmpty {
+                try sql.insert(into: "profiling").models(completion.profiling).run().wait()
+            }
+            try Self.saveModels(sql, completion.acceptedModels)
+            if !completion.acceptedModels.isEmpty {
                 try sql.raw(
-                    #"UPDATE streams SET "servingVersion" = \#(bind: model.version) WHERE id = \#(bind: model.stream)"#
+                    """
+                    UPDATE streams SET "servingVersion" = accepted.version
+                    FROM unnest(\(bind: completion.acceptedModels.map(\.stream))::text[],
+                                \(bind: completion.acceptedModels.map(\.version))::bigint[]) AS accepted(stream, version)
+                    WHERE streams.id = accepted.stream
+                    """
                 ).run().wait()
             }
         }
@@ -405,9 +419,15 @@ public final class PostgresServiceStore: ServiceStoring {
 
     /// Inserts a model version, or replaces the row of the same stream and version.
     static func saveModel(_ sql: any SQLDatabase, _ model: ModelVersionRecord) throws {
-        try sql.insert(into: "model_versions").model(model, nilEncodingStrategy: .asNil)
+        try saveModels(sql, [model])
+    }
+
+    /// Inserts model versions in one statement, replacing rows of the same stream and version.
+    static func saveModels(_ sql: any SQLDatabase, _ models: [ModelVersionRecord]) throws {
+        guard let first = models.first else { return }
+        try sql.insert(into: "model_versions").models(models, nilEncodingStrategy: .asNil)
             .onConflict(with: ["stream", "version"]) {
-                try $0.set(excludedContentOf: model, nilEncodingStrategy: .asNil)
+                try $0.set(excludedContentOf: first, nilEncodingStrategy: .asNil)
             }
             .run().wait()
     }

@@ -43,12 +43,16 @@ final class PostgresSession: Sendable {
                 "'\(Self.redacted(url))' names no user; expected postgres://USER@HOST/DATABASE"
             )
         }
+        // `?schema=NAME` picks the schema (several services or fleets in one database); it is ours, not
+        // PostgreSQL's, so it is taken out of the URL.
+        var query = URLComponents(url: parsed, resolvingAgainstBaseURL: false)?.queryItems ?? []
+        let schema = query.last(where: { $0.name == "schema" })?.value ?? schema
+        query.removeAll { $0.name == "schema" }
         guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
             throw StoreError.unavailable("schema '\(schema)' must be lower-case letters, digits and '_'")
         }
         // TLS when the URL asks for it (sslmode=require…), none otherwise: a loopback or cluster-internal
         // server is the common case and "prefer" would hide a missing certificate.
-        var query = URLComponents(url: parsed, resolvingAgainstBaseURL: false)?.queryItems ?? []
         if !query.contains(where: { ["sslmode", "tlsmode", "ssl", "tls"].contains($0.name.lowercased()) }) {
             query.append(URLQueryItem(name: "sslmode", value: "disable"))
         }
@@ -56,7 +60,10 @@ final class PostgresSession: Sendable {
         components?.queryItems = query
         do {
             guard let withMode = components?.url else { throw URLError(.badURL) }
-            self.configuration = try SQLPostgresConfiguration(url: withMode).coreConfiguration
+            var configuration = try SQLPostgresConfiguration(url: withMode).coreConfiguration
+            // Visible in pg_stat_activity: which store a server session belongs to.
+            configuration.options.additionalStartupParameters = [("application_name", "ekya \(schema)")]
+            self.configuration = configuration
         } catch {
             throw StoreError.unavailable("cannot read the database URL '\(Self.redacted(url))' (\(error))")
         }
@@ -157,7 +164,11 @@ final class PostgresSession: Sendable {
             ).wait()
             do {
                 let sql = connection.sql(queryLogLevel: nil)
+                // CREATE SCHEMA IF NOT EXISTS races with itself (nodes starting together): one at a time.
+                try sql.raw("BEGIN").run().wait()
+                try sql.raw("SELECT pg_advisory_xact_lock(\(bind: PostgresMigrations.lockKey))").run().wait()
                 try sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run().wait()
+                try sql.raw("COMMIT").run().wait()
                 try sql.raw("SET search_path TO \(ident: schema)").run().wait()
                 try sql.raw("SET TIME ZONE 'UTC'").run().wait()
             } catch {

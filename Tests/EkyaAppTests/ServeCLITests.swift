@@ -402,6 +402,18 @@ final class ServeProcess {
         let stall = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--stall-seconds", "0"])
         #expect(stall.status != 0)
         #expect(stall.standardError.contains("--stall-seconds must be a number in 1...86400"))
+        // A store that is not one, or a PostgreSQL server that is not there: refused before the port is bound,
+        // naming the server and never the password.
+        let store = try CLI.run(["serve", "--demo", "--data-dir", directory.path, "--store", "mysql://a:b@h/d"])
+        #expect(store.status != 0)
+        #expect(store.standardError.contains("store must be sqlite, sqlite:PATH or postgres://"), "\(store)")
+        #expect(!store.standardError.contains("a:b@"))
+        let absent = try CLI.run([
+            "serve", "--demo", "--data-dir", directory.path, "--store", "postgres://ekya:secret@127.0.0.1:1/ekya",
+        ])
+        #expect(absent.status == 1)
+        #expect(absent.standardError.contains("PostgreSQL at 127.0.0.1:1/ekya"), "\(absent.standardError)")
+        #expect(!absent.standardError.contains("secret"))
     }
 
     @Test func theConnectionCapLeavesDescriptorsForTheDatabaseAndModels() {

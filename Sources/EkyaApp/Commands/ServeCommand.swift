@@ -4,6 +4,7 @@ import EkyaData
 import EkyaRuntime
 import EkyaService
 import EkyaStore
+import EkyaStorePostgres
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -52,6 +53,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: """
+            The database: sqlite (DATA_DIR/ekya.sqlite, the default), sqlite:PATH, or \
+            postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (overrides the file's; models stay in DATA_DIR).
+            """
+    )
+    var store: String?
+
+    @Option(
+        help: """
             Bearer token for mutating API requests (overrides the file's). Visible to other users in `ps`:             prefer --token-file or the EKYA_TOKEN environment variable. --demo without a token generates one             and keeps it in DATA_DIR/token (mode 0600).
             """
     )
@@ -93,6 +102,26 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let variable = ProcessInfo.processInfo.environment["EKYA_TOKEN"], !variable.isEmpty { return variable }
         return nil
+    }
+
+    /// The database and the model store the configuration names; errors say what to fix.
+    static func openStore(_ configuration: ServiceConfiguration) throws -> (any ServiceStoring, ModelStore) {
+        do {
+            switch configuration.store {
+            case .sqlite(let path):
+                let data = try DataDirectory(path: configuration.dataDir, databasePath: path)
+                return (data.store, data.models)
+            case .postgres(let url):
+                let models = try DataDirectory.modelStore(path: configuration.dataDir)
+                return (try PostgresServiceStore(url: url), models)
+            }
+        } catch let error as DataDirectoryError {
+            throw AppError.invalidOption(error.message)
+        } catch let error as StoreError {
+            throw AppError.invalidOption("store '\(configuration.store)': \(error)")
+        } catch {
+            throw AppError.invalidOption("data_dir '\(configuration.dataDir)': \(error)")
+        }
     }
 
     /// The demo's token: DATA_DIR/token, created (mode 0600) with 32 random bytes in hex when missing.
@@ -201,6 +230,13 @@ struct ServeCommand: AsyncParsableCommand {
             guard !configuration.dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
             configuration.token = try Self.demoToken(dataDir: configuration.dataDir)
         }
+        if let store {
+            do {
+                configuration.store = try StoreLocation.parse(store)
+            } catch {
+                throw ValidationError("--store: \(error)")
+            }
+        }
         if let windowSeconds { configuration.windowSeconds = windowSeconds }
         if let pauseSeconds {
             guard pauseSeconds.isFinite, (0...86_400).contains(pauseSeconds) else {
@@ -244,15 +280,7 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ekya")
-        let data: DataDirectory
-        do {
-            data = try DataDirectory(path: configuration.dataDir)
-        } catch let error as DataDirectoryError {
-            throw AppError.invalidOption(error.message)
-        } catch {
-            throw AppError.invalidOption("data_dir '\(configuration.dataDir)': \(error)")
-        }
-        let (store, models) = (data.store, data.models)
+        let (store, models) = try Self.openStore(configuration)
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[ServiceMetrics.windowDurationLabel] = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
