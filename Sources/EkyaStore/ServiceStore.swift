@@ -66,6 +66,20 @@ public struct StreamWindowSummary: Sendable, Equatable {
         self.result = result
         self.plan = plan
     }
+
+    /// One stream's windows joined with its results and plans (fetched for all of them at once), by window id.
+    public static func join(
+        _ windows: [WindowRecord],
+        results: [StreamWindowRecord],
+        plans: [PlanRecord]
+    ) -> [StreamWindowSummary] {
+        let results = Dictionary(results.map { ($0.windowId, $0) }, uniquingKeysWith: { first, _ in first })
+        let plans = Dictionary(plans.map { ($0.windowId, $0) }, uniquingKeysWith: { first, _ in first })
+        return windows.map { window in
+            let id = window.id ?? -1
+            return StreamWindowSummary(window: window, result: results[id], plan: plans[id])
+        }
+    }
 }
 
 /// The service's durable state in SQLite: runs, streams, windows, plans, profiling, model versions, commands.
@@ -389,20 +403,13 @@ public final class ServiceStore: ServiceStoring {
             )
             // Two queries for all the windows' results and plans, not two per window.
             let ids = windows.compactMap(\.id)
-            let results = Dictionary(
-                try StreamWindowRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
-                    .fetchAll(db).map { ($0.windowId, $0) },
-                uniquingKeysWith: { first, _ in first }
+            return StreamWindowSummary.join(
+                windows,
+                results: try StreamWindowRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
+                    .fetchAll(db),
+                plans: try PlanRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
+                    .fetchAll(db)
             )
-            let plans = Dictionary(
-                try PlanRecord.filter(Column("stream") == stream && ids.contains(Column("windowId")))
-                    .fetchAll(db).map { ($0.windowId, $0) },
-                uniquingKeysWith: { first, _ in first }
-            )
-            return windows.map { window in
-                let id = window.id ?? -1
-                return StreamWindowSummary(window: window, result: results[id], plan: plans[id])
-            }
         }
     }
 

@@ -304,21 +304,15 @@ public final class PostgresServiceStore: ServiceStoring {
             ).all(decoding: WindowRecord.self).wait()
             let ids = windows.compactMap(\.id)
             // Two queries for all the windows' results and plans, not two per window.
-            let results = Dictionary(
-                try sql.raw(
+            return StreamWindowSummary.join(
+                windows,
+                results: try sql.raw(
                     #"SELECT * FROM stream_windows WHERE stream = \#(bind: stream) AND "windowId" = ANY(\#(bind: ids))"#
-                ).all(decoding: StreamWindowRecord.self).wait().map { ($0.windowId, $0) },
-                uniquingKeysWith: { first, _ in first }
+                ).all(decoding: StreamWindowRecord.self).wait(),
+                plans: try sql.raw(
+                    #"SELECT * FROM plans WHERE stream = \#(bind: stream) AND "windowId" = ANY(\#(bind: ids))"#
+                ).all(decoding: PlanRecord.self).wait()
             )
-            let plans = Dictionary(
-                try sql.raw(#"SELECT * FROM plans WHERE stream = \#(bind: stream) AND "windowId" = ANY(\#(bind: ids))"#)
-                    .all(decoding: PlanRecord.self).wait().map { ($0.windowId, $0) },
-                uniquingKeysWith: { first, _ in first }
-            )
-            return windows.map { window in
-                let id = window.id ?? -1
-                return StreamWindowSummary(window: window, result: results[id], plan: plans[id])
-            }
         }
     }
 
