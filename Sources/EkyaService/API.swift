@@ -26,6 +26,8 @@ public struct APIContext: Sendable {
     public var dashboard: Dashboard
     /// Live cameras' ingest status, by stream id.
     public var liveSources: LiveSources
+    /// This server's membership of a fleet, if its store is shared by one.
+    public var fleet: FleetMembership?
     /// Failed authentication attempts, shared by every request.
     let authLimiter: FailedAuthLimiter
 
@@ -90,9 +92,10 @@ public enum API {
         router.get("/metrics") { _, _ in
             // A stuck window cannot update its own gauge: the stall is measured when the metrics are scraped.
             let stalled = api.state.snapshot.stalledSeconds(now: .now)
-            api.registry.makeGauge(name: "ekya_window_stalled_seconds").set(stalled ?? 0)
+            let node = api.fleet.map { [("node", $0.node)] } ?? []
+            api.registry.makeGauge(name: "ekya_window_stalled_seconds", labels: node).set(stalled ?? 0)
             for live in api.liveSources.statuses {
-                let labels = [("stream", live.id)]
+                let labels = node + [("stream", live.id)]
                 api.registry.makeGauge(name: "ekya_stream_connected", labels: labels)
                     .set(live.status.connection == .connected ? 1.0 : 0.0)
                 api.registry.makeGauge(name: "ekya_stream_reconnects", labels: labels).set(
@@ -180,6 +183,7 @@ public enum API {
                 return try JSON.response(try api.store.windows(limit: limit).map(window))
             }
         }
+        router.get("/api/fleet") { _, _ in try await Blocking.run { try JSON.response(try fleet(api)) } }
         router.get("/api/plan") { _, _ in try await Blocking.run { try JSON.response(try plan(api)) } }
         router.get("/api/models/:stream") { _, context in
             let id = try context.parameters.require("stream")

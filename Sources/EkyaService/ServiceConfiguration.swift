@@ -27,6 +27,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var dataDir: String
     /// The database: SQLite in the data directory by default, or a PostgreSQL server.
     public var store: StoreLocation = .sqlite(path: nil)
+    /// This server's id in a fleet (servers sharing one PostgreSQL store); nil: the host name.
+    public var nodeID: String?
+    /// How long a node's heartbeat and stream leases last unrenewed (renewed every third of it): a dead node's
+    /// streams move to the others after at most this long.
+    public var leaseSeconds: Double = 15
     /// Streams the service starts with when its database has none (afterwards the database and the API rule).
     public var streams: [StreamSpec]
     public var windowSeconds: Double
@@ -132,7 +137,44 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions",
             "fashion_mnist_directory",
             "teacher", "label_error_rate", "teacher_cache", "stall_seconds", "tls_cert", "tls_key",
+            "node_id", "lease_seconds",
         ] + RuntimeFeatures.keys
+
+    /// Whether several servers can share this configuration's store as one fleet (PostgreSQL), and then this
+    /// server's node id.
+    public var fleetNodeID: String? {
+        guard case .postgres = store else { return nil }
+        return nodeID ?? Self.hostNodeID
+    }
+
+    /// The host name as a node id (a Kubernetes StatefulSet's pod name).
+    static var hostNodeID: String {
+        let name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? ""
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "-" }.prefix(63))
+        return cleaned.isEmpty ? "node" : cleaned
+    }
+
+    /// Checks the fleet settings: a valid node id, and one only with a store a fleet can share.
+    public func validateFleet() throws {
+        if let nodeID {
+            let allowed = nodeID.unicodeScalars.allSatisfy {
+                CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.".unicodeScalars.contains($0)
+            }
+            guard (1...63).contains(nodeID.count), allowed, nodeID.first != "." else {
+                throw ServiceError.invalidConfiguration(
+                    "node id '\(nodeID)' must be 1 to 63 letters, digits, '-', '_' or '.'"
+                )
+            }
+            guard case .postgres = store else {
+                throw ServiceError.invalidConfiguration(
+                    "a node id needs a PostgreSQL store (the servers of a fleet share it): add --store postgres://…"
+                )
+            }
+        }
+        guard (2...3_600).contains(leaseSeconds) else {
+            throw ServiceError.invalidConfiguration("lease seconds must be in 2...3600, not \(leaseSeconds)")
+        }
+    }
 
     /// Parses `host:port` (IPv6 as `[::1]:8080`).
     public static func parseListen(_ text: String) throws -> (host: String, port: Int) {
@@ -214,6 +256,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
         configuration.labelErrorRate = try fields.number("label_error_rate", in: 0...1) ?? configuration.labelErrorRate
         configuration.teacherCache = try fields.string("teacher_cache") ?? configuration.teacherCache
         configuration.stallSeconds = try fields.number("stall_seconds", in: 1...86_400) ?? configuration.stallSeconds
+        configuration.nodeID = try fields.string("node_id")
+        configuration.leaseSeconds = try fields.number("lease_seconds", in: 2...3_600) ?? configuration.leaseSeconds
+        do {
+            try configuration.validateFleet()
+        } catch {
+            throw fail("\(error)")
+        }
         do {
             configuration.tls = try TLSFiles(
                 certificate: try fields.string("tls_cert"),

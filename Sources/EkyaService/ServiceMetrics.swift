@@ -13,6 +13,7 @@ import Synchronization
 /// `ekya_model_swaps_refused_total`; and `ekya_profiling_cost_device_seconds_total`,
 /// `ekya_profiling_cost_device_seconds` (last window), `ekya_window_duration_seconds` (histogram of wall time),
 /// `ekya_executor_utilisation`, `ekya_windows_total{status}`, `ekya_current_window`, `ekya_streams`.
+/// A node of a fleet labels every series with `node`.
 public final class ServiceMetrics: Sendable {
     public static let windowDurationLabel = "ekya_window_duration_seconds"
 
@@ -21,11 +22,18 @@ public final class ServiceMetrics: Sendable {
     private let counters = Mutex<[String: Counter]>([:])
     private let profilingTotal: FloatingPointCounter
     private let windowDuration: Metrics.Timer
+    /// `[("node", id)]` on a node of a fleet, else empty: prefixed to every series' dimensions.
+    let base: [(String, String)]
 
-    public init(factory: any MetricsFactory) {
+    public init(factory: any MetricsFactory, node: String? = nil) {
         self.factory = factory
-        profilingTotal = FloatingPointCounter(label: "ekya_profiling_cost_device_seconds_total", factory: factory)
-        windowDuration = Metrics.Timer(label: Self.windowDurationLabel, factory: factory)
+        base = node.map { [("node", $0)] } ?? []
+        profilingTotal = FloatingPointCounter(
+            label: "ekya_profiling_cost_device_seconds_total",
+            dimensions: base,
+            factory: factory
+        )
+        windowDuration = Metrics.Timer(label: Self.windowDurationLabel, dimensions: base, factory: factory)
         for status in ["completed", "interrupted", "failed"] { _ = counter("ekya_windows_total", [("status", status)]) }
         gauge("ekya_current_window", []).record(0)
         gauge("ekya_streams", []).record(0)
@@ -37,7 +45,8 @@ public final class ServiceMetrics: Sendable {
     }
 
     func gauge(_ label: String, _ dimensions: [(String, String)]) -> Gauge {
-        gauges.withLock { cache in
+        let dimensions = base + dimensions
+        return gauges.withLock { cache in
             let key = Self.key(label, dimensions)
             if let gauge = cache[key] { return gauge }
             let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
@@ -47,7 +56,8 @@ public final class ServiceMetrics: Sendable {
     }
 
     func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        counters.withLock { cache in
+        let dimensions = base + dimensions
+        return counters.withLock { cache in
             let key = Self.key(label, dimensions)
             if let counter = cache[key] { return counter }
             let counter = Counter(label: label, dimensions: dimensions, factory: factory)

@@ -1,6 +1,7 @@
 import EkyaCore
 import EkyaData
 import EkyaDataML
+import EkyaFleet
 import EkyaML
 import EkyaRuntime
 import EkyaStore
@@ -30,6 +31,9 @@ public final class WindowLoop: @unchecked Sendable {
     let videoStreams: VideoStreamMaker?
     /// Live cameras' ingest, stopped when their stream is removed or the loop ends.
     let liveSources: LiveSources?
+    /// This node's membership of a fleet (a PostgreSQL store shared by several servers); nil: the server runs
+    /// every stream of its store.
+    let fleet: FleetMembership?
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
     private var runID: Int64 = 0
@@ -42,8 +46,10 @@ public final class WindowLoop: @unchecked Sendable {
         metrics: ServiceMetrics,
         logger: Logger,
         videoStreams: VideoStreamMaker? = nil,
-        liveSources: LiveSources? = nil
+        liveSources: LiveSources? = nil,
+        fleet: FleetMembership? = nil
     ) {
+        self.fleet = fleet
         self.videoStreams = videoStreams
         self.liveSources = liveSources
         self.configuration = configuration
@@ -93,6 +99,8 @@ public final class WindowLoop: @unchecked Sendable {
         while started == nil {
             do {
                 started = try start()
+            } catch let collision as FleetMembership.NodeIDInUse {
+                throw collision
             } catch {
                 guard !stopping else { return }
                 reportStorageFault(error, retryIn: retryDelay)
@@ -103,6 +111,7 @@ public final class WindowLoop: @unchecked Sendable {
         guard let run = started else { return }
         clearStorageFault()
         runID = run
+        fleet?.startHeartbeat()
         do {
             try loop()
             do {
@@ -111,8 +120,10 @@ public final class WindowLoop: @unchecked Sendable {
                 // The next start marks an unfinished run as crashed; nothing else is lost.
                 logger.warning("cannot record the end of the run", metadata: ["error": "\(error)"])
             }
+            fleet?.leave()
         } catch {
             try? store.endRun(id: run, status: .failed)
+            fleet?.leave()
             throw error
         }
         state.update { $0.phase = .stopped }
@@ -120,6 +131,7 @@ public final class WindowLoop: @unchecked Sendable {
 
     /// Recovers from an unclean stop and records the run; returns its id.
     private func start() throws -> Int64 {
+        try fleet?.join()
         let recovery = try store.recover()
         let removed = models.removeTemporaries() + (try sweepModelStore())
         if !recovery.interruptedWindows.isEmpty || removed > 0 {
@@ -179,20 +191,28 @@ public final class WindowLoop: @unchecked Sendable {
                 throw ServiceError.invalidConfiguration("cannot load or train the model teacher: \(error)")
             }
         }
-        try restoreStreams(session)
+        if fleet == nil { try restoreStreams(session) }
         if try store.streams(includeRemoved: true).isEmpty {
             for spec in configuration.streams {
-                try store.requestAdd(
-                    id: spec.id,
-                    scenario: spec.scenario.rawValue,
-                    seed: Int64(spec.seed),
-                    source: spec.source
-                )
+                do {
+                    try store.requestAdd(
+                        id: spec.id,
+                        scenario: spec.scenario.rawValue,
+                        seed: Int64(spec.seed),
+                        source: spec.source
+                    )
+                } catch StoreError.conflict(_) where fleet != nil {
+                    // Another node of the fleet seeded it first.
+                }
             }
         }
         var retryDelay = Self.firstRetrySeconds
         while !stopping {
             do {
+                if let fleet {
+                    guard !fleet.isDisplaced else { throw StoreError.conflict("node id '\(fleet.node)' was taken") }
+                    try rebalance(session, fleet)
+                }
                 try applyCommands(session)
                 metrics.streams(session.streams.count)
                 guard !session.streams.isEmpty, !stopping else {
@@ -230,37 +250,96 @@ public final class WindowLoop: @unchecked Sendable {
     /// Streams that were serving before the restart serve their last accepted model again.
     private func restoreStreams(_ session: RuntimeSession) throws {
         for stream in try store.streams() where stream.status == .active || stream.status == .removing {
-            guard let scenario = ScenarioPreset(rawValue: stream.scenario) else { continue }
-            let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed), source: stream.source)
-            var model: TorchModel?
-            if let version = stream.servingVersion {
-                do {
-                    model = try session.loadModel(contentsOf: models.modelPath(stream: stream.id, version: version))
-                    servingVersions[stream.id] = version
-                } catch {
-                    logger.error(
-                        "cannot load the serving model; retraining a starting model",
-                        metadata: ["stream": "\(stream.id)", "version": "\(version)", "error": "\(error)"]
-                    )
-                }
+            try adopt(stream, session)
+        }
+    }
+
+    /// Starts serving a stream that was serving before (here, or on another node of the fleet) from its serving
+    /// model version; retrains a starting model only when that version cannot be loaded.
+    private func adopt(_ stream: StreamRecord, _ session: RuntimeSession) throws {
+        guard let scenario = ScenarioPreset(rawValue: stream.scenario) else { return }
+        let spec = StreamSpec(id: stream.id, scenario: scenario, seed: UInt64(stream.seed), source: stream.source)
+        var model: TorchModel?
+        if let version = stream.servingVersion {
+            do {
+                try fetchFromFleet(stream: stream.id, version: version)
+                model = try session.loadModel(contentsOf: models.modelPath(stream: stream.id, version: version))
+                servingVersions[stream.id] = version
+            } catch let failure as PersistenceFailure {
+                throw failure
+            } catch {
+                logger.error(
+                    "cannot load the serving model; retraining a starting model",
+                    metadata: ["stream": "\(stream.id)", "version": "\(version)", "error": "\(error)"]
+                )
             }
-            if let model {
-                try session.add(spec, serving: model)
-            } else {
-                state.update { $0.phase = .training(stream: stream.id) }
-                let trained = try session.trainStartingModel(spec)
-                let record = try saveModel(trained, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
-                try store.activate(stream: stream.id, model: record, window: try store.nextWindowNumber(), command: nil)
-                try session.add(spec, serving: trained)
-            }
-            metrics.register(stream: stream.id)
+        }
+        if let model {
+            try session.add(spec, serving: model)
+        } else {
+            state.update { $0.phase = .training(stream: stream.id) }
+            let trained = try session.trainStartingModel(spec)
+            let record = try saveModel(trained, stream: stream.id, window: nil, configuration: nil, accuracy: nil)
+            try store.activate(stream: stream.id, model: record, window: try store.nextWindowNumber(), command: nil)
+            try session.add(spec, serving: trained)
+        }
+        metrics.register(stream: stream.id)
+    }
+
+    /// In a fleet the database's copy of a model version is the authoritative one: it replaces the local copy.
+    private func fetchFromFleet(stream: String, version: Int) throws {
+        guard let fleet, let bytes = try persisting({ try fleet.store.modelFile(stream: stream, version: version) })
+        else { return }
+        let record = try persisting { try store.modelVersion(stream: stream, version: version) }
+        try persisting {
+            try models.write(
+                ModelMetadata(
+                    stream: stream,
+                    version: version,
+                    createdAt: record?.createdAt ?? Date(),
+                    window: record?.window,
+                    configuration: record?.configuration,
+                    validationAccuracy: record?.validationAccuracy
+                )
+            ) { path in try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+        }
+    }
+
+    /// At a window boundary: drops streams whose lease was lost, hands over those the assignment moves, and
+    /// takes free streams assigned here (from their newest model version).
+    private func rebalance(_ session: RuntimeSession, _ fleet: FleetMembership) throws {
+        let (moves, snapshot) = try persisting { try fleet.plan() }
+        let held = fleet.streams
+        for stream in session.streams.map(\.id) where !held.contains(stream) {
+            try session.remove(stream)
+            servingVersions[stream] = nil
+            logger.warning("lease lost; the stream is no longer served here", metadata: ["stream": "\(stream)"])
+        }
+        for stream in moves.release {
+            if session.streams.contains(where: { $0.id == stream }) { try session.remove(stream) }
+            servingVersions[stream] = nil
+            try persisting { try fleet.release(stream) }
+            logger.info("stream handed over", metadata: ["stream": "\(stream)"])
+        }
+        for id in moves.acquire {
+            guard !stopping, let stream = snapshot.streams.first(where: { $0.id == id }),
+                try persisting({ try fleet.acquire(id) })
+            else { continue }
+            logger.info("stream taken", metadata: ["stream": "\(id)", "status": "\(stream.status.rawValue)"])
+            // A pending stream starts with its `add` command; the others continue from their serving model.
+            guard stream.status != .pending, !session.streams.contains(where: { $0.id == id }) else { continue }
+            guard let current = try persisting({ try store.stream(id) }) else { continue }
+            try adopt(current, session)
         }
     }
 
     /// Applies the queued API changes (add, remove, rollback) at a window boundary.
     private func applyCommands(_ session: RuntimeSession) throws {
+        let held = fleet?.streams
         for command in try persisting({ try store.pendingCommands() }) {
             guard !stopping else { return }
+            // In a fleet a stream's commands are applied by the node holding its lease.
+            if let held, !held.contains(command.stream) { continue }
             let window = try persisting { try store.nextWindowNumber() }
             do {
                 switch command.kind {
@@ -295,6 +374,7 @@ public final class WindowLoop: @unchecked Sendable {
                     try persisting {
                         try store.finishRemoval(stream: command.stream, window: window, command: command.id)
                     }
+                    try persisting { try fleet?.release(command.stream) }
                     logger.info("stream removed", metadata: ["stream": "\(command.stream)", "window": "\(window)"])
                 case .rollback:
                     guard let version = command.version else {
@@ -319,6 +399,7 @@ public final class WindowLoop: @unchecked Sendable {
                 if command.kind == .add {
                     // A stream that cannot start is not left pending forever.
                     try store.finishRemoval(stream: command.stream, window: window, command: nil)
+                    try fleet?.release(command.stream)
                 }
                 logger.warning(
                     "command rejected",
@@ -366,6 +447,11 @@ public final class WindowLoop: @unchecked Sendable {
                 validationAccuracy: accuracy
             )
         ) { path in try model.saveCheckpoint(to: path) }
+        if let fleet {
+            // The fleet's copy: whichever node takes the stream next continues from this version.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: models.modelPath(stream: stream, version: version)))
+            try fleet.store.putModelFile(stream: stream, version: version, bytes: [UInt8](bytes))
+        }
         return ModelVersionRecord(
             stream: stream,
             version: version,
@@ -378,13 +464,12 @@ public final class WindowLoop: @unchecked Sendable {
     }
 
     private func runWindow(_ session: RuntimeSession, scheduler: any Scheduler) throws {
-        let number = try persisting { try store.nextWindowNumber() }
         let ids = session.streams.map(\.id)
         let window = try persisting {
             try store.beginWindow(
                 WindowRecord(
                     runId: runID,
-                    number: number,
+                    number: try store.nextWindowNumber(),
                     status: .running,
                     scheduler: scheduler.name,
                     streams: ids.joined(separator: ","),
@@ -393,6 +478,8 @@ public final class WindowLoop: @unchecked Sendable {
                 )
             )
         }
+        // The store numbers the window (in a fleet, nodes beginning windows together get distinct numbers).
+        let number = window.number
         state.update {
             $0.phase = .window
             $0.window = number
@@ -464,6 +551,14 @@ public final class WindowLoop: @unchecked Sendable {
         started: ContinuousClock.Instant,
         clock: ContinuousClock
     ) throws {
+        if let fleet {
+            // Fencing: results are written only for streams whose lease this node still holds (just renewed, so
+            // held well past the commit); a window in which one was taken over is not committed (the next rebalance drops that stream).
+            let held = try fleet.renew()
+            if let lost = Set(ids).subtracting(held).sorted().first {
+                throw StoreError.conflict("the lease of stream '\(lost)' was lost during the window; not committed")
+            }
+        }
         var window = window
         var accepted: [ModelVersionRecord] = []
         for (index, record) in result.record.streams.enumerated() {

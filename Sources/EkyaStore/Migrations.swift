@@ -7,7 +7,7 @@ import GRDB
 public enum StoreMigrations {
     /// Migration identifiers, oldest first.
     public static let identifiers = [
-        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index", "v5-stream-source",
+        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index", "v5-stream-source", "v6-fleet",
     ]
 
     public static var migrator: DatabaseMigrator {
@@ -135,6 +135,13 @@ public enum StoreMigrations {
             // A video camera's recording (nil: a Fashion-MNIST stream).
             try db.alter(table: "streams") { table in
                 table.add(column: "source", .text)
+            }
+        }
+        register("v6-fleet") { db in
+            // The node of a fleet that ran each run (recovery after a crash touches that node's runs only). The
+            // fleet's own tables (nodes, leases, model files) exist in the PostgreSQL schema alone.
+            try db.alter(table: "runs") { table in
+                table.add(column: "node", .text).notNull().defaults(to: "")
             }
         }
         return migrator

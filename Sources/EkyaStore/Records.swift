@@ -17,13 +17,23 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var status: Status
     /// The configuration the run started with (JSON).
     public var configuration: String
+    /// The fleet node that ran it ("" for a server of its own).
+    public var node: String
 
-    public init(id: Int64? = nil, startedAt: Date, endedAt: Date? = nil, status: Status, configuration: String) {
+    public init(
+        id: Int64? = nil,
+        startedAt: Date,
+        endedAt: Date? = nil,
+        status: Status,
+        configuration: String,
+        node: String = ""
+    ) {
         self.id = id
         self.startedAt = startedAt
         self.endedAt = endedAt
         self.status = status
         self.configuration = configuration
+        self.node = node
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

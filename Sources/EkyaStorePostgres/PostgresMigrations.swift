@@ -99,6 +99,34 @@ enum PostgresMigrations {
             [#"CREATE INDEX stream_windows_by_stream ON stream_windows(stream, "windowId")"#]
         ),
         ("v5-stream-source", ["ALTER TABLE streams ADD COLUMN source TEXT"]),
+        (
+            "v6-fleet",
+            [
+                #"ALTER TABLE runs ADD COLUMN node TEXT NOT NULL DEFAULT ''"#,
+                """
+                CREATE TABLE fleet_nodes (
+                    id TEXT PRIMARY KEY, address TEXT NOT NULL, devices BIGINT NOT NULL,
+                    "inferenceCost" DOUBLE PRECISION NOT NULL, incarnation TEXT NOT NULL, status TEXT NOT NULL,
+                    "startedAt" TIMESTAMPTZ NOT NULL, "heartbeatAt" TIMESTAMPTZ NOT NULL)
+                """,
+                // Every period of ownership, kept: double ownership is checked from this history.
+                """
+                CREATE TABLE lease_grants (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream TEXT NOT NULL, node TEXT NOT NULL,
+                    "startedAt" TIMESTAMPTZ NOT NULL, "endedAt" TIMESTAMPTZ NOT NULL)
+                """,
+                #"CREATE INDEX lease_grants_stream ON lease_grants(stream, "startedAt")"#,
+                """
+                CREATE TABLE stream_leases (
+                    stream TEXT PRIMARY KEY, node TEXT NOT NULL, "grantId" BIGINT NOT NULL REFERENCES lease_grants(id),
+                    "acquiredAt" TIMESTAMPTZ NOT NULL, "expiresAt" TIMESTAMPTZ NOT NULL)
+                """,
+                """
+                CREATE TABLE model_files (
+                    stream TEXT NOT NULL, version BIGINT NOT NULL, bytes BYTEA NOT NULL, PRIMARY KEY (stream, version))
+                """,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet applied; returns their identifiers.

@@ -11,13 +11,16 @@ import PostgresKit
 /// the write is retried at the next window).
 public final class PostgresServiceStore: ServiceStoring {
     let session: PostgresSession
+    /// The fleet node this store writes runs for ("" for a server of its own): recovery touches its runs only.
+    public let node: String
 
     /// Connects to `url`, creates `schema` if needed and migrates it.
     ///
     /// `url` is `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=require][&schema=NAME]`; a
     /// `schema` in the URL wins over the argument. Throws ``StoreError/unavailable(_:)`` with the reason when the
     /// server cannot be reached, refuses the login or the database does not exist.
-    public init(url: String, schema: String = "ekya") throws {
+    public init(url: String, schema: String = "ekya", node: String = "") throws {
+        self.node = node
         session = try PostgresSession(url: url, schema: schema)
         try PostgresMigrations.migrate(session)
     }
@@ -48,13 +51,14 @@ public final class PostgresServiceStore: ServiceStoring {
                 """
                 UPDATE windows SET status = \(bind: WindowRecord.Status.interrupted.rawValue), "endedAt" = \(bind: now),
                 note = 'interrupted: the service stopped before the window ended (crash or kill)'
-                WHERE status = \(bind: WindowRecord.Status.running.rawValue) RETURNING number
+                WHERE status = \(bind: WindowRecord.Status.running.rawValue)
+                AND "runId" IN (SELECT id FROM runs WHERE node = \(bind: node)) RETURNING number
                 """
             ).all(decodingColumn: "number", as: Int.self).wait()
             let crashed = try sql.raw(
                 """
                 UPDATE runs SET status = \(bind: RunRecord.Status.crashed.rawValue)
-                WHERE status = \(bind: RunRecord.Status.running.rawValue) RETURNING id
+                WHERE status = \(bind: RunRecord.Status.running.rawValue) AND node = \(bind: node) RETURNING id
                 """
             ).all(decodingColumn: "id", as: Int64.self).wait()
             return Recovery(interruptedWindows: interrupted.sorted(), crashedRuns: crashed.count)
@@ -63,7 +67,7 @@ public final class PostgresServiceStore: ServiceStoring {
 
     public func beginRun(configuration: String, now: Date) throws -> Int64 {
         try session.transaction { sql in
-            let run = RunRecord(startedAt: now, status: .running, configuration: configuration)
+            let run = RunRecord(startedAt: now, status: .running, configuration: configuration, node: node)
             return try Self.insertReturningID(sql, into: "runs", run)
         }
     }
@@ -232,6 +236,13 @@ public final class PostgresServiceStore: ServiceStoring {
         try session.transaction { sql in
             var record = window
             record.status = .running
+            // Numbered inside the transaction: nodes of a fleet that begin windows together get distinct numbers
+            // (one of two concurrent transactions fails to serialise and is retried).
+            record.number = max(
+                window.number,
+                try sql.raw("SELECT COALESCE(MAX(number), 0) + 1 AS next FROM windows")
+                    .first(decodingColumn: "next", as: Int.self).wait() ?? 1
+            )
             record.id = try Self.insertReturningID(sql, into: "windows", record)
             return record
         }
@@ -381,6 +392,10 @@ public final class PostgresServiceStore: ServiceStoring {
                     UPDATE model_versions SET status = \(bind: ModelVersionRecord.Status.pruned.rawValue)
                     WHERE stream = \(bind: stream) AND version = ANY(\(bind: Array(old)))
                     """
+                ).run().wait()
+                // The fleet's copies of the files go with them.
+                try sql.raw(
+                    "DELETE FROM model_files WHERE stream = \(bind: stream) AND version = ANY(\(bind: Array(old)))"
                 ).run().wait()
             }
             return Array(old)

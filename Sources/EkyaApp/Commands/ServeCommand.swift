@@ -81,6 +81,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Report a window stalled after this many wall seconds without progress (default 300).")
     var stallSeconds: Double?
 
+    @Option(
+        help: """
+            This server's id in a fleet of servers sharing one PostgreSQL store (default: the host name; \
+            overrides the file's "node_id").
+            """
+    )
+    var nodeID: String?
+
+    @Option(help: "Seconds a fleet node's heartbeat and stream leases last unrenewed (default 15).")
+    var leaseSeconds: Double?
+
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key; overrides the file's).")
     var tlsCert: String?
 
@@ -105,15 +116,18 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// The database and the model store the configuration names; errors say what to fix.
-    static func openStore(_ configuration: ServiceConfiguration) throws -> (any ServiceStoring, ModelStore) {
+    static func openStore(
+        _ configuration: ServiceConfiguration
+    ) throws -> (store: any ServiceStoring, models: ModelStore, fleet: (any FleetStoring)?) {
         do {
             switch configuration.store {
             case .sqlite(let path):
                 let data = try DataDirectory(path: configuration.dataDir, databasePath: path)
-                return (data.store, data.models)
+                return (data.store, data.models, nil)
             case .postgres(let url):
                 let models = try DataDirectory.modelStore(path: configuration.dataDir)
-                return (try PostgresServiceStore(url: url), models)
+                let store = try PostgresServiceStore(url: url, node: configuration.fleetNodeID ?? "")
+                return (store, models, try PostgresFleetStore(url: url))
             }
         } catch let error as DataDirectoryError {
             throw AppError.invalidOption(error.message)
@@ -251,6 +265,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.stallSeconds = stallSeconds
         }
+        if let nodeID { configuration.nodeID = nodeID }
+        if let leaseSeconds { configuration.leaseSeconds = leaseSeconds }
+        do {
+            try configuration.validateFleet()
+        } catch {
+            throw ValidationError("\(error)")
+        }
         if tlsCert != nil || tlsKey != nil {
             do {
                 configuration.tls = try TLSFiles(
@@ -280,12 +301,25 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ekya")
-        let (store, models) = try Self.openStore(configuration)
+        let (store, models, fleetStore) = try Self.openStore(configuration)
+        var fleet: FleetMembership?
+        if let fleetStore, let node = configuration.fleetNodeID {
+            fleet = FleetMembership(
+                store: fleetStore,
+                registration: NodeRegistration(
+                    id: node,
+                    address: "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)",
+                    devices: configuration.devices
+                ),
+                ttl: configuration.leaseSeconds,
+                logger: logger
+            )
+        }
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets[ServiceMetrics.windowDurationLabel] = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600]
             .map { Duration.seconds($0) }
-        let metrics = ServiceMetrics(factory: factory)
+        let metrics = ServiceMetrics(factory: factory, node: configuration.fleetNodeID)
         let state = ServiceState()
         let liveSources = LiveSources()
         let loop = WindowLoop(
@@ -296,18 +330,19 @@ struct ServeCommand: AsyncParsableCommand {
             metrics: metrics,
             logger: logger,
             videoStreams: VideoCameras.maker(liveSources: liveSources, log: { line in logger.info("\(line)") }),
+            liveSources: liveSources,
+            fleet: fleet
+        )
+        var context = APIContext(
+            store: store,
+            state: state,
+            registry: registry,
+            token: configuration.token,
+            windowSeconds: configuration.windowSeconds,
             liveSources: liveSources
         )
-        let router = API.router(
-            APIContext(
-                store: store,
-                state: state,
-                registry: registry,
-                token: configuration.token,
-                windowSeconds: configuration.windowSeconds,
-                liveSources: liveSources
-            )
-        )
+        context.fleet = fleet
+        let router = API.router(context)
         let host = configuration.host
         let port = configuration.port
         // A connection that sends no complete request for 30 s is closed, and only so many are open at once
