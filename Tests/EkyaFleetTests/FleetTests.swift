@@ -143,3 +143,66 @@ import Testing
         #expect(report.fleetAccuracy <= report.pooledAccuracy + 1e-9)
     }
 }
+
+@Suite struct FleetPlannerTests {
+    static let streams = (0..<5).map { FleetStream(id: "s\($0)", load: 1) }
+    static let nodes = ["a", "b", "c"].map { FleetNode(id: $0, devices: 1) }
+
+    /// Every node acting on its own moves until nothing changes; returns the owners and the rounds it took.
+    static func settle(_ nodes: [FleetNode], from owners: [String: String]) -> (owners: [String: String], rounds: Int) {
+        var owners = owners
+        for round in 1...10 {
+            var changed = false
+            for node in nodes where node.isAlive {
+                let moves = FleetPlanner.moves(
+                    node: node.id,
+                    nodes: nodes,
+                    streams: streams,
+                    owners: owners,
+                    assigner: FleetAssigner()
+                )
+                for stream in moves.release { owners[stream] = nil }
+                for stream in moves.acquire where owners[stream] == nil { owners[stream] = node.id }
+                changed = changed || !moves.release.isEmpty || !moves.acquire.isEmpty
+            }
+            if !changed { return (owners, round) }
+        }
+        return (owners, 10)
+    }
+
+    @Test func nodesActingAloneSpreadTheStreamsAndEachTakesOnlyFreeOnes() {
+        // Given three nodes and five new streams
+        let (owners, rounds) = Self.settle(Self.nodes, from: [:])
+        // Then every stream has one owner and the counts differ by at most one
+        #expect(owners.count == 5)
+        let counts = Dictionary(grouping: owners.values, by: { $0 }).mapValues(\.count)
+        #expect(counts.values.max() == 2 && counts.values.min() == 1)
+        #expect(rounds <= 2)
+        // and a node never plans to take a stream another node holds
+        let moves = FleetPlanner.moves(
+            node: "c",
+            nodes: Self.nodes,
+            streams: Self.streams,
+            owners: ["s0": "a", "s1": "a", "s2": "a", "s3": "a", "s4": "b"],
+            assigner: FleetAssigner()
+        )
+        #expect(moves.acquire.isEmpty)
+    }
+
+    @Test func aLostNodesStreamsGoToTheOthersAndItsReturnMovesOnlyWhatBalanceNeeds() {
+        let balanced = Self.settle(Self.nodes, from: [:]).owners
+        // When node a is lost, its leases expire (they leave the owners) and the others take its streams
+        var lost = Self.nodes
+        lost[0].isAlive = false
+        let afterLoss = Self.settle(lost, from: balanced.filter { $0.value != "a" }).owners
+        #expect(afterLoss.count == 5)
+        #expect(!afterLoss.values.contains("a"))
+        #expect(balanced.filter { $0.value != "a" }.allSatisfy { afterLoss[$0.key] == $0.value })
+        // When it comes back it takes one stream from the node with three, and nothing moves after that
+        let (afterReturn, _) = Self.settle(Self.nodes, from: afterLoss)
+        let moved = Self.streams.filter { afterLoss[$0.id] != afterReturn[$0.id] }
+        #expect(moved.count == 1)
+        #expect(afterReturn.values.filter { $0 == "a" }.count == 1)
+        #expect(Self.settle(Self.nodes, from: afterReturn).rounds == 1)
+    }
+}

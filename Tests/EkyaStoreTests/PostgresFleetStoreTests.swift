@@ -1,0 +1,199 @@
+import EkyaStore
+import EkyaStorePostgres
+import Foundation
+import Testing
+
+/// The fleet's shared state on a real PostgreSQL server: membership, exclusive leases, model files.
+@Suite(.timeLimit(.minutes(10))) struct PostgresFleetStoreTests {
+    /// A fresh schema with its service store (which migrates it) and a fleet store on it.
+    struct Fixture {
+        var service: PostgresServiceStore
+        var fleet: PostgresFleetStore
+        var url: String
+        var schema: String
+
+        init() throws {
+            schema = PostgresStoreTests.schema()
+            service = try StoreBackend.postgresStore(schema: schema)
+            url = StoreBackend.postgresURL
+            fleet = try PostgresFleetStore(url: url, schema: schema)
+        }
+
+        func node(_ id: String) -> NodeRegistration {
+            NodeRegistration(id: id, address: "http://127.0.0.1:80\(id.count)", devices: 1)
+        }
+
+        func drop() {
+            fleet.close()
+            try? service.dropSchema()
+        }
+    }
+
+    @Test func aLiveNodeIDCannotBeJoinedTwiceButAnExpiredOneCan() throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        // Given a node that joined with a 1-second lease
+        #expect(try fixture.fleet.join(fixture.node("a"), incarnation: "first", ttl: 1) == .joined)
+        // When another process joins with the same id at once, it is refused and told who holds it
+        guard case .inUse(let holder) = try fixture.fleet.join(fixture.node("a"), incarnation: "second", ttl: 1)
+        else {
+            Issue.record("a live node id was joined twice")
+            return
+        }
+        #expect(holder.incarnation == "first")
+        #expect(holder.heartbeatAge < 1)
+        // and the same process rejoining is fine
+        #expect(try fixture.fleet.join(fixture.node("a"), incarnation: "first", ttl: 1) == .joined)
+        // When the first stops renewing for longer than the lease, the id is free again
+        Thread.sleep(forTimeInterval: 1.2)
+        #expect(try fixture.fleet.join(fixture.node("a"), incarnation: "second", ttl: 1) == .joined)
+        // and the displaced process learns it at its next heartbeat
+        #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "first", ttl: 1) == nil)
+        #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "second", ttl: 1) == [])
+    }
+
+    @Test func nodesRacingForTheSameStreamsNeverOwnOneTwice() async throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        // Given four nodes, each with a connection of its own
+        let nodes = ["n1", "n2", "n3", "n4"]
+        var stores: [PostgresFleetStore] = []
+        for node in nodes {
+            let store = try PostgresFleetStore(url: fixture.url, schema: fixture.schema)
+            #expect(try store.join(fixture.node(node), incarnation: node, ttl: 30) == .joined)
+            stores.append(store)
+        }
+        defer { for store in stores { store.close() } }
+        // When all of them try to take the same 12 streams at the same time
+        let streams = (0..<12).map { "cam-\($0)" }
+        let taken = try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+            for (node, store) in zip(nodes, stores) {
+                group.addTask {
+                    (node, try streams.filter { try store.acquire(stream: $0, node: node, incarnation: node, ttl: 30) })
+                }
+            }
+            return try await group.reduce(into: [String: [String]]()) { $0[$1.0] = $1.1 }
+        }
+        // Then each stream has exactly one owner, and the grant history shows no overlap
+        let owners = taken.values.flatMap { $0 }
+        #expect(owners.count == streams.count)
+        #expect(Set(owners) == Set(streams))
+        let grants = try fixture.fleet.grants()
+        #expect(grants.count == streams.count)
+        #expect(LeaseGrantRecord.overlaps(grants) == 0)
+        #expect(Set(try fixture.fleet.snapshot().leases.map(\.stream)) == Set(streams))
+    }
+
+    @Test func aLeaseIsRenewedByItsHeartbeatAndTakenOverOnlyOnceItExpires() throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        let fleet = fixture.fleet
+        #expect(try fleet.join(fixture.node("a"), incarnation: "a", ttl: 1.5) == .joined)
+        #expect(try fleet.join(fixture.node("b"), incarnation: "b", ttl: 1.5) == .joined)
+        #expect(try fleet.acquire(stream: "cam", node: "a", incarnation: "a", ttl: 1.5))
+        // While a renews, b cannot take the stream
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 0.6)
+            #expect(try fleet.heartbeat(node: "a", incarnation: "a", ttl: 1.5) == ["cam"])
+            _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
+            #expect(try !fleet.acquire(stream: "cam", node: "b", incarnation: "b", ttl: 1.5))
+        }
+        // When a stops renewing, b takes it once the lease has expired, and a's late heartbeat does not revive it
+        for _ in 0..<4 {
+            Thread.sleep(forTimeInterval: 0.5)
+            _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
+        }
+        #expect(try fleet.acquire(stream: "cam", node: "b", incarnation: "b", ttl: 1.5))
+        #expect(try fleet.heartbeat(node: "a", incarnation: "a", ttl: 1.5) == [])
+        #expect(try fleet.snapshot().leases.map(\.node) == ["b"])
+        // and a lost node is reaped: its running window interrupted, its run crashed
+        let store = try PostgresServiceStore(url: fixture.url, schema: fixture.schema, node: "a")
+        defer { store.close() }
+        let run = try store.beginRun(configuration: "{}")
+        _ = try store.beginWindow(
+            WindowRecord(
+                runId: run,
+                number: 1,
+                status: .running,
+                scheduler: "thief",
+                streams: "cam",
+                startedAt: Date(),
+                windowSeconds: 10
+            )
+        )
+        Thread.sleep(forTimeInterval: 1.6)
+        _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
+        #expect(try fleet.reapLostNodes(ttl: 1.5) == ["a"])
+        #expect(try store.runs().map(\.status) == [.crashed])
+        #expect(try store.window(number: 1)?.status == .interrupted)
+        #expect(try fleet.snapshot().nodes.map(\.status) == [.lost, .live])
+        #expect(LeaseGrantRecord.overlaps(try fleet.grants()) == 0)
+    }
+
+    @Test func releasedAndLeftLeasesAreFreeAtOnce() throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        let fleet = fixture.fleet
+        for node in ["a", "b"] { #expect(try fleet.join(fixture.node(node), incarnation: node, ttl: 30) == .joined) }
+        #expect(try fleet.acquire(stream: "one", node: "a", incarnation: "a", ttl: 30))
+        #expect(try fleet.acquire(stream: "two", node: "a", incarnation: "a", ttl: 30))
+        // A hand-over: released, then taken by the other node without waiting for the lease time
+        try fleet.release(stream: "one", node: "a")
+        #expect(try fleet.acquire(stream: "one", node: "b", incarnation: "b", ttl: 30))
+        // A clean stop frees everything the node holds
+        try fleet.leave(node: "a", incarnation: "a")
+        #expect(try fleet.acquire(stream: "two", node: "b", incarnation: "b", ttl: 30))
+        #expect(try fleet.snapshot().nodes.first { $0.id == "a" }?.status == .left)
+        // A process whose incarnation is not the node's cannot take streams
+        #expect(try !fleet.acquire(stream: "three", node: "b", incarnation: "stale", ttl: 30))
+        let grants = try fleet.grants()
+        #expect(grants.map(\.node) == ["a", "a", "b", "b"])
+        #expect(LeaseGrantRecord.overlaps(grants) == 0)
+    }
+
+    @Test func modelFilesAreSharedAndPrunedWithTheirVersions() throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        let store = fixture.service
+        try store.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        let bytes = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        for version in 1...3 {
+            try fixture.fleet.putModelFile(stream: "cam", version: version, bytes: bytes + [UInt8(version)])
+            let record = ModelVersionRecord(
+                stream: "cam",
+                version: version,
+                createdAt: Date(),
+                window: version,
+                configuration: nil,
+                validationAccuracy: nil,
+                path: "models/cam/\(version)/model.pt"
+            )
+            if version == 1 {
+                try store.activate(stream: "cam", model: record, window: 1, command: nil)
+            } else {
+                // A window that accepted the version
+                let run = try store.beginRun(configuration: "{}")
+                let window = try store.beginWindow(
+                    WindowRecord(
+                        runId: run,
+                        number: version,
+                        status: .running,
+                        scheduler: "thief",
+                        streams: "cam",
+                        startedAt: Date(),
+                        windowSeconds: 10
+                    )
+                )
+                try store.complete(
+                    WindowCompletion(window: window, streams: [], plans: [], profiling: [], acceptedModels: [record])
+                )
+            }
+        }
+        #expect(try fixture.fleet.modelFile(stream: "cam", version: 2) == bytes + [2])
+        #expect(try fixture.fleet.modelFile(stream: "cam", version: 9) == nil)
+        // Retention removes the fleet's copy of a pruned version too
+        #expect(try store.pruneModelVersions(stream: "cam", keep: 1) == [2, 1])
+        #expect(try fixture.fleet.modelFile(stream: "cam", version: 1) == nil)
+        #expect(try fixture.fleet.modelFile(stream: "cam", version: 3) == bytes + [3])
+    }
+}
