@@ -31,7 +31,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks (medians and ratios measured in the same run).",
         subcommands: [
             BenchSchedulerCommand.self, BenchTrainingCommand.self, BenchSharesCommand.self, BenchVideoCommand.self,
-            BenchFleetCommand.self, BenchStoreCommand.self,
+            BenchFleetCommand.self, BenchStoreCommand.self, BenchFailoverCommand.self,
         ]
     )
 }
