@@ -53,8 +53,10 @@ public final class FleetMembership: Sendable {
     /// The heartbeat's last failure (nil after a success).
     public var heartbeatError: String? { lastError.withLock { $0 } }
 
-    /// Joins the fleet. A node id held by a process whose heartbeat has stopped (this node's previous life,
-    /// killed) is taken over once that heartbeat expires; one whose heartbeat goes on is a collision.
+    /// Joins the fleet.
+    ///
+    /// A node id held by a process whose heartbeat has stopped (this node's previous life, killed) is taken
+    /// over once that heartbeat expires; one whose heartbeat goes on is a collision.
     public func join(sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }) throws {
         var first: FleetNodeRecord?
         let deadline = Date().addingTimeInterval(ttl + 5)

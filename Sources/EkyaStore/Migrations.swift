@@ -7,7 +7,8 @@ import GRDB
 public enum StoreMigrations {
     /// Migration identifiers, oldest first.
     public static let identifiers = [
-        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index", "v5-stream-source", "v6-fleet",
+        "v1-initial", "v2-commands-and-timelines", "v3-labelling", "v4-stream-window-index", "v5-stream-source",
+        "v6-fleet",
     ]
 
     public static var migrator: DatabaseMigrator {

@@ -327,13 +327,8 @@ final class ServeProcess {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    @Test(.enabled(if: chromium != nil, "Debian's chromium is not installed (scripts/setup installs it)"))
-    func dashboardRendersEveryStreamsChartInAHeadlessBrowser() async throws {
-        // Given a demo server with two completed windows
-        let server = try ServeProcess()
-        try server.start()
-        _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
-        // When headless Chromium loads the dashboard and runs its script
+    /// The dashboard's DOM after headless Chromium has loaded it and run its script.
+    static func dashboardDOM(_ server: ServeProcess) throws -> String {
         let browser = Process()
         browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
         let profile = server.directory.appendingPathComponent("chromium-profile").path
@@ -349,7 +344,17 @@ final class ServeProcess {
         try browser.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         browser.waitUntilExit()
-        let dom = String(decoding: data, as: UTF8.self)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test(.enabled(if: chromium != nil, "Debian's chromium is not installed (scripts/setup installs it)"))
+    func dashboardRendersEveryStreamsChartInAHeadlessBrowser() async throws {
+        // Given a demo server with two completed windows
+        let server = try ServeProcess()
+        try server.start()
+        _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
+        // When headless Chromium loads the dashboard and runs its script
+        let dom = try Self.dashboardDOM(server)
         // Then every stream has a chart with data points, and the status line was filled in
         for stream in ["stable", "day-night", "weather", "class-shift", "mixed"] {
             #expect(dom.contains(#"data-stream="\#(stream)""#), "no chart for \(stream)")

@@ -156,7 +156,9 @@ struct BenchFailoverCommand: ParsableCommand {
             }
             taken.append(Date().timeIntervalSince(killed))
             try Self.poll("windows of \(moved.sorted()) on their new nodes", seconds: 300) {
-                try moved.allSatisfy { try (service.latestResult(stream: $0)?.window.startedAt ?? .distantPast) > killed }
+                try moved.allSatisfy {
+                    try (service.latestResult(stream: $0)?.window.startedAt ?? .distantPast) > killed
+                }
             }
             serving.append(Date().timeIntervalSince(killed))
             if !json {

@@ -308,7 +308,8 @@ struct ServeCommand: AsyncParsableCommand {
                 store: fleetStore,
                 registration: NodeRegistration(
                     id: node,
-                    address: "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)",
+                    address:
+                        "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)",
                     devices: configuration.devices
                 ),
                 ttl: configuration.leaseSeconds,

@@ -99,7 +99,47 @@ function card(stream, windowSeconds) {
   return section;
 }
 
+// A fleet (servers sharing one PostgreSQL store): one row per node with the streams it holds.
+function fleetTable(fleet) {
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const name of ["node", "status", "heartbeat", "streams (lease age)", "mean accuracy"]) {
+    const cell = document.createElement("th");
+    cell.textContent = name;
+    head.appendChild(cell);
+  }
+  const body = table.createTBody();
+  for (const node of fleet.nodes) {
+    const row = body.insertRow();
+    row.dataset.node = node.id;
+    row.className = node.alive ? "alive" : "dead";
+    const streams = node.streams.map((s) => `${s.id} (${Math.round(s.lease_age_seconds ?? 0)} s)`).join(", ");
+    const cells = [node.id + (node.id === fleet.node ? " (this)" : ""), node.alive ? "live" : node.status,
+      node.heartbeat_age_seconds === undefined ? "–" : node.heartbeat_age_seconds.toFixed(1) + " s ago",
+      streams || "–", pct(node.mean_accuracy)];
+    for (const text of cells) row.insertCell().textContent = text;
+  }
+  const caption = table.createCaption();
+  caption.textContent = `fleet of ${fleet.nodes.filter((n) => n.alive).length} live nodes` +
+    (fleet.unassigned.length ? ` · waiting for a node: ${fleet.unassigned.join(", ")}` : "");
+  return table;
+}
+
+async function refreshFleet() {
+  const section = document.getElementById("fleet");
+  try {
+    const response = await fetch("/api/fleet", { cache: "no-store" });
+    if (!response.ok) return;
+    const fleet = await response.json();
+    section.hidden = !fleet.shared;
+    if (fleet.shared) section.replaceChildren(fleetTable(fleet));
+  } catch (error) {
+    section.hidden = true;
+  }
+}
+
 async function refresh() {
+  refreshFleet();
   const status = document.getElementById("status");
   try {
     const response = await fetch("/api/dashboard", { cache: "no-store" });
