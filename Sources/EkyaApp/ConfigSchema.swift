@@ -29,6 +29,7 @@ enum ConfigSchema {
         case "grid": return ["enum": ["small", "paper"]]
         case "pause_seconds": return ["type": "number", "minimum": 0, "maximum": 86_400]
         case "stall_seconds": return ["type": "number", "minimum": 1, "maximum": 86_400]
+        case "advertise": return ["type": "string", "pattern": "^https?://.+$"]
         case "lease_seconds": return ["type": "number", "minimum": 2, "maximum": 3_600]
         case "node_id": return ["type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,62}$"]
         case "cycle": return ["type": "integer", "minimum": 1, "maximum": 10_000]

@@ -32,6 +32,9 @@ public struct ServiceConfiguration: Sendable, Equatable {
     /// How long a node's heartbeat and stream leases last unrenewed (renewed every third of it): a dead node's
     /// streams move to the others after at most this long.
     public var leaseSeconds: Double = 15
+    /// The URL other nodes and operators reach this server's API at (nil: `http(s)://LISTEN`); in a pod,
+    /// its stable DNS name.
+    public var advertise: String?
     /// Streams the service starts with when its database has none (afterwards the database and the API rule).
     public var streams: [StreamSpec]
     public var windowSeconds: Double
@@ -137,7 +140,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             "slowdown", "scheduler", "seed", "cycle", "profile_epochs", "keep_model_versions",
             "fashion_mnist_directory",
             "teacher", "label_error_rate", "teacher_cache", "stall_seconds", "tls_cert", "tls_key",
-            "node_id", "lease_seconds",
+            "node_id", "lease_seconds", "advertise",
         ] + RuntimeFeatures.keys
 
     /// Whether several servers can share this configuration's store as one fleet (PostgreSQL), and then this
@@ -145,6 +148,11 @@ public struct ServiceConfiguration: Sendable, Equatable {
     public var fleetNodeID: String? {
         guard case .postgres = store else { return nil }
         return nodeID ?? Self.hostNodeID
+    }
+
+    /// Where this server's API answers, as other nodes of its fleet show it.
+    public var advertisedAddress: String {
+        advertise ?? "\(tls == nil ? "http" : "https")://\(host):\(port)"
     }
 
     /// The host name as a node id (a Kubernetes StatefulSet's pod name).
@@ -168,6 +176,13 @@ public struct ServiceConfiguration: Sendable, Equatable {
             guard case .postgres = store else {
                 throw ServiceError.invalidConfiguration(
                     "a node id needs a PostgreSQL store (the servers of a fleet share it): add --store postgres://…"
+                )
+            }
+        }
+        if let advertise {
+            guard let url = URL(string: advertise), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ServiceError.invalidConfiguration(
+                    "advertise must be an http:// or https:// URL (e.g. http://ekya-0.ekya:8080), not '\(advertise)'"
                 )
             }
         }
@@ -258,6 +273,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         configuration.stallSeconds = try fields.number("stall_seconds", in: 1...86_400) ?? configuration.stallSeconds
         configuration.nodeID = try fields.string("node_id")
         configuration.leaseSeconds = try fields.number("lease_seconds", in: 2...3_600) ?? configuration.leaseSeconds
+        configuration.advertise = try fields.string("advertise")
         do {
             try configuration.validateFleet()
         } catch {

@@ -73,6 +73,17 @@ import Testing
         ),
         ("[1]", "c.json: the configuration must be a JSON object"),
         (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
+        (#"{"token": "t", "data_dir": "/d", "store": "mysql://x/y"}"#, "c.json: field 'store'"),
+        (#"{"token": "t", "data_dir": "/d", "node_id": "edge-1"}"#, "c.json: a node id needs a PostgreSQL store"),
+        (
+            #"{"token": "t", "data_dir": "/d", "store": "postgres://u@h/d", "node_id": "edge 1"}"#,
+            "c.json: node id 'edge 1' must be 1 to 63 letters"
+        ),
+        (
+            #"{"token": "t", "data_dir": "/d", "store": "postgres://u@h/d", "advertise": "ftp://h"}"#,
+            "c.json: advertise must be an http:// or https:// URL"
+        ),
+        (#"{"token": "t", "data_dir": "/d", "lease_seconds": 1}"#, "c.json: field 'lease_seconds'"),
         (#"{"token": "t", "data_dir": "/d", "label_error_rate": 2}"#, "c.json: field 'label_error_rate'"),
         (#"{"token": "t", "data_dir": "/d", "devices": true}"#, "c.json: field 'devices' must be an integer"),
         (#"{"token": "t", "data_dir": "/d", "devices": 1, "devices": 2}"#, "c.json: key 'devices' appears twice"),
@@ -126,6 +137,22 @@ import Testing
 }
 
 @Suite struct StallTests {
+    @Test func aPostgreSQLStoreMakesTheServerAFleetNodeNamedByNodeIDOrItsHost() throws {
+        let named = try ServiceConfiguration.parse(
+            #"{"token": "t", "data_dir": "/d", "store": "postgres://u@h/d", "node_id": "edge-1", "lease_seconds": 6}"#,
+            file: "c.json"
+        )
+        #expect(named.fleetNodeID == "edge-1" && named.leaseSeconds == 6)
+        #expect(named.advertisedAddress == "http://127.0.0.1:8080")
+        let hosted = try ServiceConfiguration.parse(
+            #"{"token": "t", "data_dir": "/d", "store": "postgres://u@h/d", "advertise": "http://ekya-0.ekya:8080"}"#,
+            file: "c.json"
+        )
+        #expect(hosted.fleetNodeID?.isEmpty == false)
+        #expect(hosted.advertisedAddress == "http://ekya-0.ekya:8080")
+        #expect(try ServiceConfiguration.parse(#"{"token": "t", "data_dir": "/d"}"#, file: "c.json").fleetNodeID == nil)
+    }
+
     @Test func aWindowIsStalledOnlyAfterStallSecondsWithoutProgress() {
         var state = LiveState()
         state.stallSeconds = 10

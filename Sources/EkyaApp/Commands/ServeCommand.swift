@@ -30,7 +30,12 @@ struct ServeCommand: AsyncParsableCommand {
                "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
                "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist",
                "teacher": "ground-truth" | "model", "label_error_rate": 0, "teacher_cache": "~/.cache/ekya",
-               "stall_seconds": 300, "tls_cert": "cert.pem", "tls_key": "key.pem"}
+               "stall_seconds": 300, "tls_cert": "cert.pem", "tls_key": "key.pem",
+               "store": "postgres://ekya@db/ekya", "node_id": "edge-1", "lease_seconds": 15,
+               "advertise": "http://edge-1:8080"}
+            Servers sharing one PostgreSQL store form a fleet: each holds leases on some streams (balanced by \
+            stream count per device), renews them every third of "lease_seconds", and takes the streams of a node \
+            whose leases expired, continuing from their newest model versions.
             "teacher": "model" labels each window's sample with the teacher network of `ekya data teacher` (trained
             once and cached, about 4 min the first time; its compute is charged to the window).
             "streams" seed an empty database only; afterwards the database and the API decide. State lives in
@@ -91,6 +96,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds a fleet node's heartbeat and stream leases last unrenewed (default 15).")
     var leaseSeconds: Double?
+
+    @Option(help: "URL of this server's API as the fleet shows it (default http(s)://LISTEN).")
+    var advertise: String?
 
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key; overrides the file's).")
     var tlsCert: String?
@@ -267,6 +275,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let nodeID { configuration.nodeID = nodeID }
         if let leaseSeconds { configuration.leaseSeconds = leaseSeconds }
+        if let advertise { configuration.advertise = advertise }
         do {
             try configuration.validateFleet()
         } catch {
@@ -308,8 +317,7 @@ struct ServeCommand: AsyncParsableCommand {
                 store: fleetStore,
                 registration: NodeRegistration(
                     id: node,
-                    address:
-                        "\(configuration.tls == nil ? "http" : "https")://\(configuration.host):\(configuration.port)",
+                    address: configuration.advertisedAddress,
                     devices: configuration.devices
                 ),
                 ttl: configuration.leaseSeconds,
