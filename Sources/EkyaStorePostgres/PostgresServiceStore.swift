@@ -25,6 +25,9 @@ public final class PostgresServiceStore: ServiceStoring {
         try PostgresMigrations.migrate(session)
     }
 
+    /// The schema it lives in.
+    public var schema: String { session.schema }
+
     /// Where the server is (host, port, database; never the password).
     public var address: String { session.address }
 

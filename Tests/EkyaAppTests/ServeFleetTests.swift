@@ -24,7 +24,8 @@ import Glibc
                 let node = try ServeProcess()
                 node.extraArguments = [
                     "--store", url, "--node-id", "n\(index)", "--lease-seconds", "\(ServeFleetTests.lease)",
-                    "--window-seconds", "10",
+                    // Windows as in the other serve tests, with longer pauses: three nodes share two cores.
+                    "--window-seconds", "10", "--pause-seconds", "2",
                 ]
                 return node
             }

@@ -1,6 +1,7 @@
 import EkyaStore
 import EkyaStorePostgres
 import Foundation
+import Synchronization
 import Testing
 
 /// The fleet's shared state on a real PostgreSQL server: membership, exclusive leases, model files.
@@ -29,7 +30,7 @@ import Testing
         }
     }
 
-    @Test func aLiveNodeIDCannotBeJoinedTwiceButAnExpiredOneCan() throws {
+    @Test func aLiveNodeIDCannotBeJoinedTwiceButAnExpiredOneCan() async throws {
         let fixture = try Fixture()
         defer { fixture.drop() }
         // Given a node that joined with a 1-second lease
@@ -45,14 +46,14 @@ import Testing
         // and the same process rejoining is fine
         #expect(try fixture.fleet.join(fixture.node("a"), incarnation: "first", ttl: 1) == .joined)
         // When the first stops renewing for longer than the lease, the id is free again
-        Thread.sleep(forTimeInterval: 1.2)
+        try await Task.sleep(for: .milliseconds(1200))
         #expect(try fixture.fleet.join(fixture.node("a"), incarnation: "second", ttl: 1) == .joined)
         // and the displaced process learns it at its next heartbeat
         #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "first", ttl: 1) == nil)
         #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "second", ttl: 1) == [])
     }
 
-    @Test func nodesRacingForTheSameStreamsNeverOwnOneTwice() async throws {
+    @Test func nodesRacingForTheSameStreamsNeverOwnOneTwice() throws {
         let fixture = try Fixture()
         defer { fixture.drop() }
         // Given four nodes, each with a connection of its own
@@ -64,16 +65,20 @@ import Testing
             stores.append(store)
         }
         defer { for store in stores { store.close() } }
-        // When all of them try to take the same 12 streams at the same time
+        // When all of them try to take the same 12 streams at the same time, each on a thread of its own (the
+        // calls block: they stay off the test's cooperative threads)
         let streams = (0..<12).map { "cam-\($0)" }
-        let taken = try await withThrowingTaskGroup(of: (String, [String]).self) { group in
-            for (node, store) in zip(nodes, stores) {
-                group.addTask {
-                    (node, try streams.filter { try store.acquire(stream: $0, node: node, incarnation: node, ttl: 30) })
-                }
+        let results = Mutex<[String: Result<[String], any Error>]>([:])
+        let members = stores
+        DispatchQueue.concurrentPerform(iterations: nodes.count) { index in
+            let node = nodes[index]
+            let store = members[index]
+            let outcome = Result {
+                try streams.filter { try store.acquire(stream: $0, node: node, incarnation: node, ttl: 30) }
             }
-            return try await group.reduce(into: [String: [String]]()) { $0[$1.0] = $1.1 }
+            results.withLock { $0[node] = outcome }
         }
+        let taken = try results.withLock { $0 }.mapValues { try $0.get() }
         // Then each stream has exactly one owner, and the grant history shows no overlap
         let owners = taken.values.flatMap { $0 }
         #expect(owners.count == streams.count)
@@ -84,7 +89,7 @@ import Testing
         #expect(Set(try fixture.fleet.snapshot().leases.map(\.stream)) == Set(streams))
     }
 
-    @Test func aLeaseIsRenewedByItsHeartbeatAndTakenOverOnlyOnceItExpires() throws {
+    @Test func aLeaseIsRenewedByItsHeartbeatAndTakenOverOnlyOnceItExpires() async throws {
         let fixture = try Fixture()
         defer { fixture.drop() }
         let fleet = fixture.fleet
@@ -93,14 +98,14 @@ import Testing
         #expect(try fleet.acquire(stream: "cam", node: "a", incarnation: "a", ttl: 1.5))
         // While a renews, b cannot take the stream
         for _ in 0..<3 {
-            Thread.sleep(forTimeInterval: 0.6)
+            try await Task.sleep(for: .milliseconds(600))
             #expect(try fleet.heartbeat(node: "a", incarnation: "a", ttl: 1.5) == ["cam"])
             _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
             #expect(try !fleet.acquire(stream: "cam", node: "b", incarnation: "b", ttl: 1.5))
         }
         // When a stops renewing, b takes it once the lease has expired, and a's late heartbeat does not revive it
         for _ in 0..<4 {
-            Thread.sleep(forTimeInterval: 0.5)
+            try await Task.sleep(for: .milliseconds(500))
             _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
         }
         #expect(try fleet.acquire(stream: "cam", node: "b", incarnation: "b", ttl: 1.5))
@@ -121,7 +126,7 @@ import Testing
                 windowSeconds: 10
             )
         )
-        Thread.sleep(forTimeInterval: 1.6)
+        try await Task.sleep(for: .milliseconds(1600))
         _ = try fleet.heartbeat(node: "b", incarnation: "b", ttl: 1.5)
         #expect(try fleet.reapLostNodes(ttl: 1.5) == ["a"])
         #expect(try store.runs().map(\.status) == [.crashed])

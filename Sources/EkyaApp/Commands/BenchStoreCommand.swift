@@ -13,7 +13,10 @@ struct BenchStoreCommand: ParsableCommand {
             transaction), then complete it with --streams per-stream results, plans, 8 profiling rows per \
             stream and one accepted model version per stream (one transaction), and one stream added through \
             the API. SQLite is a file in a temporary directory; PostgreSQL is --postgres (a fresh schema, \
-            dropped afterwards). Prints medians, 90th percentiles and PostgreSQL / SQLite ratios.
+            dropped afterwards). Prints medians, 90th percentiles and PostgreSQL / SQLite ratios. Then a model \
+            version of --model-kb (the demo edge model's checkpoint size by default) as a swap writes it: to the \
+            local model store (fsync'd, renamed into place), and, on a fleet, its copy into PostgreSQL and the \
+            read a node taking the stream over makes.
             """
     )
 
@@ -26,12 +29,15 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Streams per window.")
     var streams: Int = 5
 
+    @Option(help: "Size of the model file written per sample, in KiB.")
+    var modelKb: Int = 345
+
     @Flag(help: "Print one JSON object.")
     var json: Bool = false
 
     func validate() throws {
-        guard windows >= 5, (1...100).contains(streams) else {
-            throw ValidationError("--windows ≥ 5 and --streams in 1...100")
+        guard windows >= 5, (1...100).contains(streams), (1...65_536).contains(modelKb) else {
+            throw ValidationError("--windows ≥ 5, --streams in 1...100 and --model-kb in 1...65536")
         }
     }
 
@@ -58,6 +64,10 @@ struct BenchStoreCommand: ParsableCommand {
             throw AppError.invalidOption("--postgres: \(error) (scripts/postgres starts a local server)")
         }
         defer { try? postgresStore.dropSchema() }
+        let fleet = try PostgresFleetStore(url: url, schema: postgresStore.schema)
+        defer { fleet.close() }
+        let models = try ModelStore(root: directory.appendingPathComponent("models"))
+        var modelWrites = ModelLatency()
         // Interleaved, so drift of the machine's load falls on both alike.
         var results: [Latency] = [Latency(), Latency()]
         let stores: [any ServiceStoring] = [sqlite, postgresStore]
@@ -68,6 +78,7 @@ struct BenchStoreCommand: ParsableCommand {
                 results[index].window.append(window)
                 results[index].add.append(add)
             }
+            try sampleModel(number: number, local: models, fleet: fleet, into: &modelWrites)
         }
         func median(_ values: [Double]) -> Double { Self.quantile(values, 0.5) }
         let sqliteWindow = median(results[0].window)
@@ -82,6 +93,8 @@ struct BenchStoreCommand: ParsableCommand {
                 ("postgres_vs_sqlite_window", postgresWindow / sqliteWindow),
                 ("sqlite_add_ms", sqliteAdd), ("postgres_add_ms", postgresAdd),
                 ("postgres_vs_sqlite_add", postgresAdd / sqliteAdd),
+                ("model_local_write_ms", median(modelWrites.local)), ("model_postgres_put_ms", median(modelWrites.put)),
+                ("model_postgres_get_ms", median(modelWrites.get)), ("model_kb", Double(modelKb)),
             ]
             let body = fields.map { "\"\($0.0)\":\(String(format: "%.3f", $0.1))" }.joined(separator: ",")
             print("{\(body),\"windows\":\(windows),\"streams\":\(streams)}")
@@ -105,7 +118,55 @@ struct BenchStoreCommand: ParsableCommand {
                     postgresAdd / sqliteAdd
                 )
             )
+            print(
+                String(
+                    format: "model file %d KiB: local write (fsync) %.2f ms, PostgreSQL put %.2f ms, get %.2f ms",
+                    modelKb,
+                    median(modelWrites.local),
+                    median(modelWrites.put),
+                    median(modelWrites.get)
+                )
+            )
         }
+    }
+
+    struct ModelLatency {
+        var local: [Double] = []
+        var put: [Double] = []
+        var get: [Double] = []
+    }
+
+    /// One model version written locally, copied into PostgreSQL and read back, in milliseconds.
+    func sampleModel(number: Int, local: ModelStore, fleet: PostgresFleetStore, into latency: inout ModelLatency) throws
+    {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<(modelKb * 1024)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try local.write(
+            ModelMetadata(
+                stream: "cam",
+                version: number,
+                createdAt: Date(),
+                window: number,
+                configuration: "c",
+                validationAccuracy: nil
+            )
+        ) { path in try Data(bytes).write(to: URL(fileURLWithPath: path)) }
+        let written = clock.now
+        try fleet.putModelFile(stream: "cam", version: number, bytes: bytes)
+        let put = clock.now
+        guard try fleet.modelFile(stream: "cam", version: number)?.count == bytes.count else {
+            throw AppError.invalidOption("the model file read back from PostgreSQL differs")
+        }
+        let got = clock.now
+        latency.local.append(Self.milliseconds(written - start))
+        latency.put.append(Self.milliseconds(put - written))
+        latency.get.append(Self.milliseconds(got - put))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
     }
 
     /// One window's writes and one API add on `store`, in milliseconds.
@@ -168,10 +229,7 @@ struct BenchStoreCommand: ParsableCommand {
         let written = clock.now
         try store.requestAdd(id: "added-\(number)", scenario: "stable", seed: 1)
         let added = clock.now
-        func ms(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) * 1e3 + Double(duration.components.attoseconds) * 1e-15
-        }
-        return (ms(written - start), ms(added - written))
+        return (Self.milliseconds(written - start), Self.milliseconds(added - written))
     }
 
     static func quantile(_ values: [Double], _ q: Double) -> Double {
