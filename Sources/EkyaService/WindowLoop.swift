@@ -36,6 +36,9 @@ public final class WindowLoop: @unchecked Sendable {
     let fleet: FleetMembership?
     private let stopFlag = Atomic<Bool>(false)
     private var servingVersions: [String: Int] = [:]
+    /// Windows that failed while the store was unreachable, to be closed once it answers again (else they would
+    /// stay `running` until the next start's recovery).
+    private var unclosedWindows: [(id: Int64, note: String)] = []
     private var runID: Int64 = 0
 
     public init(
@@ -214,6 +217,7 @@ public final class WindowLoop: @unchecked Sendable {
                     try rebalance(session, fleet)
                 }
                 try applyCommands(session)
+                try closeUnclosedWindows()
                 metrics.streams(session.streams.count)
                 guard !session.streams.isEmpty, !stopping else {
                     state.update { $0.phase = .idle }
@@ -536,7 +540,12 @@ public final class WindowLoop: @unchecked Sendable {
             }
         } catch {
             servingVersions = committedVersions
-            try? store.end(windowID: window.id ?? -1, status: .failed, note: "not persisted: \(error)")
+            let note = "not persisted: \(error)"
+            do {
+                try store.end(windowID: window.id ?? -1, status: .failed, note: note)
+            } catch {
+                unclosedWindows.append((window.id ?? -1, note))
+            }
             metrics.windowEnded(status: .failed)
             throw error
         }
@@ -647,6 +656,13 @@ public final class WindowLoop: @unchecked Sendable {
             "window \(number) completed: \(summary.joined(separator: ", "))",
             metadata: ["swaps": "\(accepted.map(\.stream))", "wall_s": "\(Int(window.wallSeconds ?? 0))"]
         )
+    }
+
+    private func closeUnclosedWindows() throws {
+        while let window = unclosedWindows.first {
+            try persisting { try store.end(windowID: window.id, status: .failed, note: window.note) }
+            unclosedWindows.removeFirst()
+        }
     }
 
     /// Keeps the newest `keepModelVersions` versions per stream on disk: the database marks the others

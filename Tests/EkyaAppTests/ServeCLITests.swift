@@ -92,6 +92,20 @@ final class ServeProcess {
 
     func health() async -> [String: Any]? { await get("/api/health") as? [String: Any] }
 
+    /// POSTs a JSON object with the bearer token; returns the status code.
+    func post(_ path: String, _ body: [String: Any]) async -> Int? {
+        guard let url = URL(string: "\(scheme)://127.0.0.1:\(port)\(path)"),
+            let data = try? JSONSerialization.data(withJSONObject: body)
+        else { return nil }
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = data
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
     /// Polls /api/health until `condition` holds (a hang guard, not a sleep: every 200 ms up to `seconds`).
     func waitFor(seconds: Double, _ condition: ([String: Any]) -> Bool) async throws -> [String: Any] {
         let deadline = Date().addingTimeInterval(seconds)

@@ -138,6 +138,18 @@ import Glibc
         }
         // Then it takes only what the balance needs (one stream), and nothing moves afterwards
         #expect(rejoined["n\(victimIndex)"]?.1.count == 1)
+        // When a stream is added through the API of one node
+        #expect(await victim.post("/api/streams", ["id": "added", "scenario": "weather", "seed": 3]) == 202)
+        // Then the fleet places it (on the node with one stream) and its holder starts it
+        let placed = try await fleet.waitFor(seconds: 300, from: fleet.nodes) { nodes, unassigned in
+            unassigned.isEmpty && nodes.values.contains { $0.1.contains("added") }
+        }
+        #expect(placed.values.map(\.1.count).sorted() == [2, 2, 2])
+        let deadlineAdded = Date().addingTimeInterval(300)
+        while try service.latestResult(stream: "added") == nil, Date() < deadlineAdded {
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(try service.stream("added")?.status == .active)
         let settledGrants = try grants.grants().count
         let window = try service.nextWindowNumber()
         while try service.nextWindowNumber() < window + 6 { try await Task.sleep(for: .milliseconds(500)) }
