@@ -1,17 +1,23 @@
 import EkyaCore
 import HeapModule
 
-/// An edge server of a fleet: its id, its devices, and whether its heartbeat is current.
+/// An edge server of a fleet: its id, its devices, how fast they are, and whether its heartbeat is current.
 public struct FleetNode: Sendable, Equatable {
     public var id: String
     public var devices: Int
+    /// Its devices' speed relative to the fleet's typical device (2: a stream's inference takes half the share).
+    public var speed: Double
     public var isAlive: Bool
 
-    public init(id: String, devices: Int, isAlive: Bool = true) {
+    public init(id: String, devices: Int, speed: Double = 1, isAlive: Bool = true) {
         self.id = id
         self.devices = devices
+        self.speed = speed
         self.isAlive = isAlive
     }
+
+    /// Devices in units of the typical device.
+    var capacity: Double { Double(devices) * speed }
 }
 
 /// A camera stream of a fleet and the inference load it puts on a node (device share at full frame rate).
@@ -55,7 +61,7 @@ public struct FleetAssigner: Sendable {
         current: [String: String]
     ) -> [String: String] {
         var index: [String: Int] = [:]
-        for (position, node) in nodes.enumerated() where node.isAlive && node.devices > 0 {
+        for (position, node) in nodes.enumerated() where node.isAlive && node.capacity > 0 {
             index[node.id] = position
         }
         guard !index.isEmpty else { return [:] }
@@ -73,7 +79,7 @@ public struct FleetAssigner: Sendable {
             }
         }
         func perDevice(_ position: Int, adding extra: Double = 0) -> Double {
-            (load[position] + extra) / Double(nodes[position].devices)
+            (load[position] + extra) / nodes[position].capacity
         }
         // Node positions in the order given, so that ties break the same way every run.
         let alive = nodes.indices.filter { index[nodes[$0].id] == $0 }

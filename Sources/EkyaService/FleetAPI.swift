@@ -7,6 +7,8 @@ struct FleetDTO: Codable, Sendable {
         var id: String
         var address: String
         var devices: Int
+        /// Measured device share of one stream's inference at the full frame rate.
+        var inferenceCost: Double?
         /// `live`, `left` (stopped cleanly) or `lost` (its heartbeat expired).
         var status: String
         /// Live with a heartbeat younger than the lease time.
@@ -70,6 +72,7 @@ extension API {
                 id: record.id,
                 address: record.address,
                 devices: record.devices,
+                inferenceCost: record.inferenceCost > 0 ? record.inferenceCost : nil,
                 status: record.status.rawValue,
                 alive: record.isAlive(ttl: fleet.ttl),
                 heartbeatAgeSeconds: record.heartbeatAge,

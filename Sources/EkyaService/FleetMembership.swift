@@ -27,6 +27,7 @@ public final class FleetMembership: Sendable {
     private let displaced = Atomic<Bool>(false)
     private let stopped = Atomic<Bool>(false)
     private let lastError = Mutex<String?>(nil)
+    private let reportedCost = Mutex<Double>(0)
 
     public init(
         store: any FleetStoring,
@@ -132,12 +133,32 @@ public final class FleetMembership: Sendable {
         )
         let moves = FleetPlanner.moves(
             node: node,
-            nodes: alive.map { FleetNode(id: $0.id, devices: $0.devices) },
+            nodes: Self.nodes(alive),
             streams: snapshot.streams.map { FleetStream(id: $0.id, load: 1) },
             owners: owners,
             assigner: assigner
         )
         return (moves, snapshot)
+    }
+
+    /// The live nodes for placement, each node's speed measured by its inference cost against the fleet's median
+    /// (a node that has not measured yet counts as typical).
+    static func nodes(_ alive: [FleetNodeRecord]) -> [FleetNode] {
+        let costs = alive.map(\.inferenceCost).filter { $0 > 0 }.sorted()
+        let typical = costs.isEmpty ? 0 : costs[costs.count / 2]
+        return alive.map { record in
+            let speed = typical > 0 && record.inferenceCost > 0 ? typical / record.inferenceCost : 1
+            return FleetNode(id: record.id, devices: record.devices, speed: speed)
+        }
+    }
+
+    /// Records this node's measured inference cost when it differs by more than 10 % from the last one reported.
+    public func report(inferenceCost: Double) throws {
+        guard inferenceCost > 0 else { return }
+        let last = reportedCost.withLock { $0 }
+        guard last == 0 || abs(inferenceCost - last) > 0.1 * last else { return }
+        try store.report(node: node, incarnation: incarnation, inferenceCost: inferenceCost)
+        reportedCost.withLock { $0 = inferenceCost }
     }
 
     /// Takes `stream`; false when another node holds it.

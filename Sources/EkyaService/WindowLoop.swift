@@ -225,6 +225,8 @@ public final class WindowLoop: @unchecked Sendable {
                     continue
                 }
                 try runWindow(session, scheduler: scheduler)
+                // A node's capacity in the fleet: the measured inference cost of a stream at the full frame rate.
+                try persisting { try fleet?.report(inferenceCost: session.frameCost * configuration.cropsPerSecond) }
                 clearStorageFault()
                 retryDelay = Self.firstRetrySeconds
             } catch let failure as PersistenceFailure {

@@ -143,6 +143,8 @@ public protocol FleetStoring: Sendable {
     func acquire(stream: String, node: String, incarnation: String, ttl: Double) throws -> Bool
     /// Gives `stream` up now, if `node` holds it.
     func release(stream: String, node: String) throws
+    /// Records the node's measured inference cost (device share of one stream at the full frame rate).
+    func report(node: String, incarnation: String, inferenceCost: Double) throws
     /// A clean stop: every lease of the node ends now and the node is `left`.
     func leave(node: String, incarnation: String) throws
     /// Marks nodes whose heartbeat is older than `ttl` as lost, their running windows interrupted and their runs

@@ -143,6 +143,17 @@ public final class PostgresFleetStore: FleetStoring {
         ).run().wait()
     }
 
+    public func report(node: String, incarnation: String, inferenceCost: Double) throws {
+        try session.transaction { sql in
+            try sql.raw(
+                """
+                UPDATE fleet_nodes SET "inferenceCost" = \(bind: inferenceCost)
+                WHERE id = \(bind: node) AND incarnation = \(bind: incarnation)
+                """
+            ).run().wait()
+        }
+    }
+
     public func leave(node: String, incarnation: String) throws {
         try session.transaction { sql in
             try Self.end(sql, node: node, stream: nil)

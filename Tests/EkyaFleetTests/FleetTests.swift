@@ -206,3 +206,15 @@ import Testing
         #expect(Self.settle(Self.nodes, from: afterReturn).rounds == 1)
     }
 }
+
+@Suite struct FleetCapacityTests {
+    @Test func aFasterNodeTakesMoreStreams() {
+        // Given a node whose devices run inference twice as fast as the other's
+        let nodes = [FleetNode(id: "fast", devices: 1, speed: 2), FleetNode(id: "slow", devices: 1)]
+        let streams = (0..<6).map { FleetStream(id: "s\($0)", load: 1) }
+        // Then it takes twice the streams
+        let owners = FleetAssigner().assign(streams: streams, nodes: nodes, current: [:])
+        #expect(owners.values.filter { $0 == "fast" }.count == 4)
+        #expect(owners.values.filter { $0 == "slow" }.count == 2)
+    }
+}

@@ -96,4 +96,21 @@ import Testing
         #expect(value("ekya_windows_total", [#"status="interrupted""#]) == 1)
         #expect(value("ekya_current_window") == 7)
     }
+
+    @Test func aFleetNodeLabelsEverySeriesWithItsNode() {
+        // Given the metrics of fleet node edge-1 after a stream registered and a window ran
+        let registry = PrometheusCollectorRegistry()
+        let metrics = ServiceMetrics(factory: PrometheusMetricsFactory(registry: registry), node: "edge-1")
+        metrics.register(stream: "cam")
+        metrics.windowStarted(3)
+        metrics.streams(1)
+        metrics.windowEnded(status: .completed)
+        // Then every series carries node="edge-1", beside its own labels
+        let lines = registry.emitToString().split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        #expect(lines.count > 10)
+        #expect(lines.allSatisfy { $0.contains(#"node="edge-1""#) }, "\(lines)")
+        let current = lines.first { $0.hasPrefix("ekya_current_window{") }?.split(separator: " ").last
+        #expect(current.flatMap { Double($0) } == 3)
+        #expect(lines.contains { $0.contains(#"stream="cam""#) && $0.contains(#"node="edge-1""#) })
+    }
 }

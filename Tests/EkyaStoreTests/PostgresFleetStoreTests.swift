@@ -150,6 +150,9 @@ import Testing
         try fleet.leave(node: "a", incarnation: "a")
         #expect(try fleet.acquire(stream: "two", node: "b", incarnation: "b", ttl: 30))
         #expect(try fleet.snapshot().nodes.first { $0.id == "a" }?.status == .left)
+        // A node's measured inference cost is recorded for the others to place by
+        try fleet.report(node: "b", incarnation: "b", inferenceCost: 0.04)
+        #expect(try fleet.snapshot().nodes.first { $0.id == "b" }?.inferenceCost == 0.04)
         // A process whose incarnation is not the node's cannot take streams
         #expect(try !fleet.acquire(stream: "three", node: "b", incarnation: "stale", ttl: 30))
         let grants = try fleet.grants()
