@@ -257,6 +257,7 @@ targets += [
         name: "EkyaStoreTests",
         dependencies: [
             "EkyaFailPoints", "EkyaStore", "EkyaStorePostgres", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresKit", package: "postgres-kit"),
         ],
         swiftSettings: strictSettings
     ),

@@ -153,25 +153,10 @@ public protocol FleetStoring: Sendable {
     func snapshot() throws -> FleetSnapshot
     /// Every lease grant, oldest first.
     func grants() throws -> [LeaseGrantRecord]
+    /// Pairs of grants of one stream to two different nodes that overlap in time, from the grant history
+    /// (0: no stream was ever owned by two nodes at once).
+    func doubleOwnership() throws -> Int
     /// Stores a model version's file for the other nodes (the same version again replaces it).
     func putModelFile(stream: String, version: Int, bytes: [UInt8]) throws
     func modelFile(stream: String, version: Int) throws -> [UInt8]?
-}
-
-extension LeaseGrantRecord {
-    /// Pairs of grants of one stream to two different nodes that overlap in time (0: ownership was exclusive).
-    public static func overlaps(_ grants: [LeaseGrantRecord]) -> Int {
-        let byStream = Dictionary(grouping: grants, by: \.stream)
-        var count = 0
-        for list in byStream.values {
-            let sorted = list.sorted { $0.startedAt < $1.startedAt }
-            for (position, earlier) in sorted.enumerated() {
-                for later in sorted[(position + 1)...]
-                where later.node != earlier.node && later.startedAt < earlier.endedAt {
-                    count += 1
-                }
-            }
-        }
-        return count
-    }
 }

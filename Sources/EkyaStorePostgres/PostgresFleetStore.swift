@@ -229,6 +229,18 @@ public final class PostgresFleetStore: FleetStoring {
         }
     }
 
+    public func doubleOwnership() throws -> Int {
+        try session.transaction(.readCommitted) { sql in
+            try sql.raw(
+                """
+                SELECT count(*)::bigint AS pairs FROM lease_grants a JOIN lease_grants b
+                ON a.stream = b.stream AND a.id < b.id AND a.node <> b.node
+                AND a."startedAt" < b."endedAt" AND b."startedAt" < a."endedAt"
+                """
+            ).first(decodingColumn: "pairs", as: Int.self).wait() ?? 0
+        }
+    }
+
     public func putModelFile(stream: String, version: Int, bytes: [UInt8]) throws {
         try session.transaction { sql in
             try sql.raw(

@@ -162,7 +162,7 @@ import Glibc
             }
         }
         // and no stream was ever owned by two nodes at once, by the database's history
-        #expect(LeaseGrantRecord.overlaps(try grants.grants()) == 0)
+        #expect(try grants.doubleOwnership() == 0)
         try await fleet.stop()
         #expect(try service.windows(limit: 1000).allSatisfy { $0.status != .running })
     }

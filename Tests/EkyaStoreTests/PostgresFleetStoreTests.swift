@@ -1,8 +1,10 @@
 import EkyaStore
-import EkyaStorePostgres
 import Foundation
+import PostgresKit
 import Synchronization
 import Testing
+
+@testable import EkyaStorePostgres
 
 /// The fleet's shared state on a real PostgreSQL server: membership, exclusive leases, model files.
 @Suite(.timeLimit(.minutes(10))) struct PostgresFleetStoreTests {
@@ -89,7 +91,7 @@ import Testing
         #expect(Set(owners) == Set(streams))
         let grants = try fixture.fleet.grants()
         #expect(grants.count == streams.count)
-        #expect(LeaseGrantRecord.overlaps(grants) == 0)
+        #expect(try fixture.fleet.doubleOwnership() == 0)
         #expect(Set(try fixture.fleet.snapshot().leases.map(\.stream)) == Set(streams))
     }
 
@@ -133,7 +135,7 @@ import Testing
         #expect(try store.runs().map(\.status) == [.crashed])
         #expect(try store.window(number: 1)?.status == .interrupted)
         #expect(try fleet.snapshot().nodes.first { $0.id == "a" }?.status == .lost)
-        #expect(LeaseGrantRecord.overlaps(try fleet.grants()) == 0)
+        #expect(try fleet.doubleOwnership() == 0)
     }
 
     @Test func releasedAndLeftLeasesAreFreeAtOnce() throws {
@@ -157,7 +159,27 @@ import Testing
         #expect(try !fleet.acquire(stream: "three", node: "b", incarnation: "stale", ttl: 30))
         let grants = try fleet.grants()
         #expect(grants.map(\.node) == ["a", "a", "b", "b"])
-        #expect(LeaseGrantRecord.overlaps(grants) == 0)
+        #expect(try fixture.fleet.doubleOwnership() == 0)
+    }
+
+    @Test func theDoubleOwnershipCheckFindsOverlappingGrantsOfTwoNodes() throws {
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        // Given a history in which b took stream x while a's grant still ran, and c took it after both
+        try fixture.fleet.session.transaction { sql in
+            try sql.raw(
+                """
+                INSERT INTO lease_grants (stream, node, "startedAt", "endedAt") VALUES
+                ('x', 'a', '2026-01-01 00:00:00+00', '2026-01-01 00:00:10+00'),
+                ('x', 'b', '2026-01-01 00:00:05+00', '2026-01-01 00:00:15+00'),
+                ('x', 'c', '2026-01-01 00:00:15+00', '2026-01-01 00:00:30+00'),
+                ('y', 'a', '2026-01-01 00:00:00+00', '2026-01-01 00:00:10+00'),
+                ('y', 'a', '2026-01-01 00:00:05+00', '2026-01-01 00:00:20+00')
+                """
+            ).run().wait()
+        }
+        // Then exactly the overlap of two nodes counts (touching grants and one node's own renewals do not)
+        #expect(try fixture.fleet.doubleOwnership() == 1)
     }
 
     @Test func modelFilesAreSharedAndPrunedWithTheirVersions() throws {

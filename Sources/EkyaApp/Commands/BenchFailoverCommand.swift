@@ -172,7 +172,7 @@ struct BenchFailoverCommand: ParsableCommand {
             try Self.poll("the fleet to settle after \(victim.id) restarted", seconds: 300, settled)
         }
         let grants = try fleet.grants()
-        let overlaps = LeaseGrantRecord.overlaps(grants)
+        let overlaps = try fleet.doubleOwnership()
         for member in members where member.process.isRunning { kill(member.process.processIdentifier, SIGTERM) }
         for member in members { member.process.waitUntilExit() }
         let median = BenchStoreCommand.quantile
