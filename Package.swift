@@ -90,7 +90,7 @@ var targets: [Target] = [
         name: "EkyaAppTests",
         dependencies: [
             "EkyaApp", "EkyaCore", "EkyaData", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
-            "EkyaStore", "EkyaStorePostgres", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
+            "EkyaML", "EkyaStore", "EkyaStorePostgres", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
         ],
         resources: [.copy("Fixtures")],
         swiftSettings: strictSettings
@@ -100,9 +100,11 @@ var targets: [Target] = [
 // MARK: ML backend (libtorch behind a C header) — targets are appended below.
 // (ML-BACKEND-TARGETS)
 // Default: Debian's libtorch-dev (headers in /usr/include, libraries on the default path).
-// LIBTORCH=/path/to/torch (a tree holding include/ and lib/, e.g. site-packages/torch of a CUDA
-// PyTorch) builds the shim against that tree instead and records an rpath to its lib/.
-let libtorchRoot = Context.environment["LIBTORCH"].flatMap { $0.isEmpty ? nil : $0 }
+// EKYA_LIBTORCH=/path/to/torch (or LIBTORCH; a tree holding include/ and lib/, e.g. site-packages/torch of
+// a CUDA PyTorch) builds the shim against that tree instead and records an rpath to its lib/; `ekya
+// --device cuda` then runs the models on the GPU.
+let libtorchRoot = (Context.environment["EKYA_LIBTORCH"] ?? Context.environment["LIBTORCH"])
+    .flatMap { $0.isEmpty ? nil : $0 }
 let torchCompileFlags: [String] =
     ["-std=c++17", "-Wno-deprecated-declarations"]
     + (libtorchRoot.map { ["-I\($0)/include", "-I\($0)/include/torch/csrc/api/include"] }

@@ -39,6 +39,13 @@ public final class TorchModel {
         )
         guard let result else { throw .torch("model creation returned no handle") }
         self.handle = result
+        try placeOnSelectedDevice()
+    }
+
+    /// Moves a new model to ``TorchDevice/current`` (nothing to do on the CPU).
+    private func placeOnSelectedDevice() throws(MLError) {
+        let device = TorchDevice.current
+        if device != .cpu { try setDevice(device.description) }
     }
 
     /// Loads a TorchScript module saved by `torch.jit.save`, or a checkpoint written by ``saveCheckpoint(to:)``.
@@ -64,6 +71,7 @@ public final class TorchModel {
             ekml_model_frozen_prefix(result, index).map { String(cString: $0) }
         }
         trainableLayers = prefixes.isEmpty ? .all : .frozenPrefixes(prefixes)
+        try placeOnSelectedDevice()
     }
 
     deinit {

@@ -1,3 +1,4 @@
+import EkyaML
 import EkyaVideo
 import Foundation
 import Testing
@@ -188,6 +189,8 @@ enum CLI {
             "--baselines", "uniform:head-4:50", "--json", "--plot", directory.appendingPathComponent("p.svg").path,
         ])
         #expect(result.status == 0, "\(result.standardError.suffix(2000))")
+        // It says where its models compute (--device auto: the CPU on a libtorch without CUDA)
+        #expect(result.standardError.contains(LibTorch.isCUDAAvailable ? "device: cuda:0" : "device: cpu"))
         let line = result.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         // Then the four cameras are listed with their clips, and the keys of the comparison are there
@@ -238,6 +241,8 @@ enum CLI {
 @Suite(.timeLimit(.minutes(10))) struct LiveCLITests {
     @Test(arguments: [
         (["demo", "--clock", "sundial"], "--clock must be 'wall' or 'virtual'"),
+        (["demo", "--device", "quantum"], "The value 'quantum' is invalid for '--device <device>'"),
+        (["serve", "--demo", "--device", "cuda:x"], "The value 'cuda:x' is invalid for '--device <device>'"),
         (["demo", "--streams", "stable,volcano"], "volcano"),
         (["demo", "--optimizer", "lbfgs"], "--optimizer must be 'sgd' or 'adam'"),
         (["demo", "--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
@@ -322,5 +327,16 @@ enum CLI {
         let missing = try CLI.run(["run", "--config", "/nonexistent/run.json"])
         #expect(missing.status != 0)
         #expect(missing.standardError.contains("cannot read '/nonexistent/run.json': no such file"))
+    }
+}
+
+@Suite(.timeLimit(.minutes(10))) struct DeviceCLITests {
+    @Test(.enabled(if: !LibTorch.isCUDAAvailable, "this libtorch has CUDA"))
+    func askingForCUDAWithoutItFailsClearlyBeforeAnyWork() throws {
+        let result = try CLI.run(["demo", "--device", "cuda", "--source", "fashion", "--windows", "1"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--device cuda:0: libtorch"), "\(result.standardError)")
+        #expect(result.standardError.contains("sees no CUDA device"))
+        #expect(result.standardOutput.isEmpty)
     }
 }

@@ -236,6 +236,8 @@ struct DemoCommand: ParsableCommand {
 
     @OptionGroup var options: LiveOptions
 
+    @OptionGroup var device: DeviceOption
+
     @Option(help: "Scheduler running Ekya (any `ekya simulate` name).")
     var scheduler: String = "thief"
 
@@ -256,6 +258,7 @@ struct DemoCommand: ParsableCommand {
     var traceOut: String?
 
     func run() throws {
+        try device.apply()
         let names = [scheduler] + (compare ? try SimulateCommand.list(baselines, option: "--baselines") : [])
         try LiveSession.run(
             settings: try options.settings(),

@@ -37,7 +37,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The JSON configuration file.")
     var config: String
 
+    @OptionGroup var device: DeviceOption
+
     func run() throws {
+        try device.apply()
         let text = try FileIO.read(config)
         let file = try RunConfiguration.parse(text, file: config)
         let videos = try file.streams.map { try $0.clips() }

@@ -100,6 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "URL of this server's API as the fleet shows it (default http(s)://LISTEN).")
     var advertise: String?
 
+    @OptionGroup var device: DeviceOption
+
     @Option(help: "PEM certificate chain: serve HTTPS (with --tls-key; overrides the file's).")
     var tlsCert: String?
 
@@ -303,6 +305,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try makeConfiguration()
+        try device.apply()
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel =
