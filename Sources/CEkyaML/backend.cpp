@@ -492,6 +492,13 @@ const char *ekml_last_error(void) { return last_error.c_str(); }
 
 const char *ekml_torch_version(void) { return TORCH_VERSION; }
 
+void ekml_cuda_synchronize(void) {
+    try {
+        if (torch::cuda::is_available()) torch::cuda::synchronize();
+    } catch (...) {
+    }
+}
+
 int ekml_cuda_is_available(void) {
     try {
         return torch::cuda::is_available() ? 1 : 0;

@@ -334,6 +334,8 @@ public enum LibTorch {
     public static var version: String { String(cString: ekml_torch_version()) }
     /// Whether libtorch sees a CUDA device (always false with Debian's CPU build).
     public static var isCUDAAvailable: Bool { ekml_cuda_is_available() != 0 }
+    /// Waits for the CUDA kernels queued so far (they run asynchronously); nothing without CUDA.
+    public static func synchronizeCUDA() { ekml_cuda_synchronize() }
 }
 
 private func orderedUnique(_ values: [String]) -> [String] {

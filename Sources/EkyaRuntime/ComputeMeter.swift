@@ -13,7 +13,9 @@ public enum ComputeAccounting: Sendable, Equatable {
     /// The CPU time of the thread that ran the work. Every runtime model computes with one intra-op thread
     /// on the calling thread (`apply_threads` in the shim), so this is the work's own compute: other
     /// processes loading the machine, and other threads of this process (HTTP handlers, tests running in
-    /// parallel), do not inflate it.
+    /// parallel), do not inflate it. On a CUDA device (``TorchDevice/current``) kernels run asynchronously and
+    /// cost the calling thread little CPU: there the work is timed on the monotonic clock up to a
+    /// synchronisation of the device.
     case measured
     /// Fixed costs per unit of work: the same run charges the same device time on any machine under any
     /// load, so a run's schedule depends only on its seed and on what the models learn.
@@ -122,6 +124,15 @@ public struct ComputeMeter: Sendable {
     func charge<T>(_ body: () throws -> T, work: (T) -> ComputeWork) rethrows -> (value: T, deviceSeconds: Double) {
         switch accounting {
         case .measured:
+            if case .cuda = TorchDevice.current {
+                LibTorch.synchronizeCUDA()
+                let start = ContinuousClock.now
+                let value = try body()
+                LibTorch.synchronizeCUDA()
+                let elapsed = start.duration(to: .now)
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                return (value, max(0, seconds) * slowdown)
+            }
             let start = threadComputeSeconds()
             let value = try body()
             return (value, max(0, threadComputeSeconds() - start) * slowdown)

@@ -65,6 +65,7 @@ double step(ekml_model *model, ekml_dataset *dataset, int64_t count, int64_t &cu
     double loss = 0;
     auto start = Clock::now();
     check(ekml_model_train_step(model, dataset, indices.data(), batch, 0, &loss), "train a step");
+    ekml_cuda_synchronize();
     return seconds_since(start);
 }
 

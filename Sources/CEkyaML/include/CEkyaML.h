@@ -52,6 +52,8 @@ const char *ekml_torch_version(void);
 
 /// Whether libtorch sees a CUDA device.
 int ekml_cuda_is_available(void);
+/// Waits until every CUDA kernel queued so far has finished (nothing without CUDA).
+void ekml_cuda_synchronize(void);
 
 /// Sets the intra-op threads of libtorch (OpenMP) and of OpenBLAS for calls from this thread.
 ekml_status ekml_set_num_threads(int32_t threads);
