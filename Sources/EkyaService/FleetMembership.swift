@@ -7,6 +7,16 @@ import Synchronization
 /// This node's place in a fleet: it joins, renews its heartbeat and leases on a thread of its own, and tells
 /// the window loop which streams to take and hand over at each window boundary.
 public final class FleetMembership: Sendable {
+    /// Another process took this node's id while this one ran (its heartbeat was found replaced): this one
+    /// stops, since two processes must not act as one node.
+    public struct NodeIDTaken: Error, CustomStringConvertible {
+        public var node: String
+        public var description: String {
+            "node id '\(node)' was taken by another process while this one ran (its heartbeat had expired); "
+                + "stopping: run each server with its own --node-id"
+        }
+    }
+
     /// Another live process already uses this node's id.
     public struct NodeIDInUse: Error, CustomStringConvertible {
         public var node: FleetNodeRecord
@@ -169,7 +179,7 @@ public final class FleetMembership: Sendable {
     }
 
     public func release(_ stream: String) throws {
-        try store.release(stream: stream, node: node)
+        try store.release(stream: stream, node: node, incarnation: incarnation)
         held.withLock { _ = $0.remove(stream) }
     }
 

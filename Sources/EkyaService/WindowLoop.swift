@@ -211,11 +211,9 @@ public final class WindowLoop: @unchecked Sendable {
         }
         var retryDelay = Self.firstRetrySeconds
         while !stopping {
+            if let fleet, fleet.isDisplaced { throw FleetMembership.NodeIDTaken(node: fleet.node) }
             do {
-                if let fleet {
-                    guard !fleet.isDisplaced else { throw StoreError.conflict("node id '\(fleet.node)' was taken") }
-                    try rebalance(session, fleet)
-                }
+                if let fleet { try rebalance(session, fleet) }
                 try applyCommands(session)
                 try closeUnclosedWindows()
                 metrics.streams(session.streams.count)

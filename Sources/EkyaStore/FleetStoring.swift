@@ -141,11 +141,12 @@ public protocol FleetStoring: Sendable {
     func heartbeat(node: String, incarnation: String, ttl: Double) throws -> Set<String>?
     /// Takes `stream` for `node` (true), unless another node holds an unexpired lease (false).
     func acquire(stream: String, node: String, incarnation: String, ttl: Double) throws -> Bool
-    /// Gives `stream` up now, if `node` holds it.
-    func release(stream: String, node: String) throws
+    /// Gives `stream` up now, if `node` holds it and `incarnation` is still the node's.
+    func release(stream: String, node: String, incarnation: String) throws
     /// Records the node's measured inference cost (device share of one stream at the full frame rate).
     func report(node: String, incarnation: String, inferenceCost: Double) throws
-    /// A clean stop: every lease of the node ends now and the node is `left`.
+    /// A clean stop: every lease of the node ends now and the node is `left` (nothing when another process has
+    /// taken the node id since).
     func leave(node: String, incarnation: String) throws
     /// Marks nodes whose heartbeat is older than `ttl` as lost, their running windows interrupted and their runs
     /// crashed; returns their ids.

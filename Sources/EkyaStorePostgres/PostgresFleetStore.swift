@@ -118,8 +118,16 @@ public final class PostgresFleetStore: FleetStoring {
         }
     }
 
-    public func release(stream: String, node: String) throws {
-        try session.transaction { sql in try Self.end(sql, node: node, stream: stream) }
+    public func release(stream: String, node: String, incarnation: String) throws {
+        try session.transaction { sql in
+            guard try Self.isCurrent(sql, node: node, incarnation: incarnation) else { return }
+            try Self.end(sql, node: node, stream: stream)
+        }
+    }
+
+    /// Whether `incarnation` is the node's (locks its row until the transaction ends).
+    static func isCurrent(_ sql: any SQLDatabase, node: String, incarnation: String) throws -> Bool {
+        try Self.nodes(sql, where: "id = \(bind: node) FOR UPDATE").first?.incarnation == incarnation
     }
 
     /// Ends the node's unexpired leases (one stream's, or all) now.
@@ -156,6 +164,7 @@ public final class PostgresFleetStore: FleetStoring {
 
     public func leave(node: String, incarnation: String) throws {
         try session.transaction { sql in
+            guard try Self.isCurrent(sql, node: node, incarnation: incarnation) else { return }
             try Self.end(sql, node: node, stream: nil)
             try sql.raw(
                 "UPDATE fleet_nodes SET status = 'left' WHERE id = \(bind: node) AND incarnation = \(bind: incarnation)"

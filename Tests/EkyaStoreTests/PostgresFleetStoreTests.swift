@@ -57,6 +57,12 @@ import Testing
         // and the displaced process learns it at its next heartbeat
         #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "first", ttl: 30) == nil)
         #expect(try fixture.fleet.heartbeat(node: "a", incarnation: "second", ttl: 30) == [])
+        // and can neither release nor leave on behalf of the process that now holds the id
+        #expect(try fixture.fleet.acquire(stream: "cam", node: "a", incarnation: "second", ttl: 30))
+        try fixture.fleet.release(stream: "cam", node: "a", incarnation: "first")
+        try fixture.fleet.leave(node: "a", incarnation: "first")
+        #expect(try fixture.fleet.snapshot().leases.map(\.stream) == ["cam"])
+        #expect(try fixture.fleet.snapshot().nodes.first?.status == .live)
     }
 
     @Test func nodesRacingForTheSameStreamsNeverOwnOneTwice() throws {
@@ -146,7 +152,7 @@ import Testing
         #expect(try fleet.acquire(stream: "one", node: "a", incarnation: "a", ttl: 30))
         #expect(try fleet.acquire(stream: "two", node: "a", incarnation: "a", ttl: 30))
         // A hand-over: released, then taken by the other node without waiting for the lease time
-        try fleet.release(stream: "one", node: "a")
+        try fleet.release(stream: "one", node: "a", incarnation: "a")
         #expect(try fleet.acquire(stream: "one", node: "b", incarnation: "b", ttl: 30))
         // A clean stop frees everything the node holds
         try fleet.leave(node: "a", incarnation: "a")
