@@ -1,5 +1,6 @@
 import ArgumentParser
 import EkyaML
+import EkyaRuntime
 import Foundation
 
 extension TorchDevice.Request: ExpressibleByArgument, CustomStringConvertible {
@@ -15,6 +16,11 @@ extension TorchDevice.Request: ExpressibleByArgument, CustomStringConvertible {
 
     public static var allValueStrings: [String] { ["auto", "cpu", "cuda", "cuda:N"] }
 }
+
+// The runtime's choices as command-line values (their raw values; an unknown one lists the choices).
+extension ClockMode: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}
+extension TeacherKind: ExpressibleByArgument {}
 
 /// `--device`: where the models of a command compute.
 struct DeviceOption: ParsableArguments {

@@ -64,6 +64,13 @@ public enum ClockMode: String, Sendable, CaseIterable {
     case virtual
 }
 
+/// The retraining optimizer.
+public enum OptimizerKind: String, Sendable, CaseIterable {
+    /// SGD with momentum 0.9, as Ekya trains.
+    case sgd
+    case adam
+}
+
 /// Who labels each window's sample for retraining.
 public enum TeacherKind: String, Sendable, CaseIterable {
     /// The crops' true labels, flipped to a random wrong class at `labelErrorRate`; costs almost nothing.
@@ -131,7 +138,7 @@ public struct RuntimeSettings: Sendable {
     public var teacher: TeacherKind
     public var learningRate: Double
     /// Retraining optimizer: SGD with momentum 0.9 (Ekya) or Adam.
-    public var usesAdam: Bool
+    public var optimizer: OptimizerKind
     public var seed: UInt64
 
     public init(
@@ -159,7 +166,7 @@ public struct RuntimeSettings: Sendable {
         labelErrorRate: Double = 0,
         teacher: TeacherKind = .groundTruth,
         learningRate: Double = 0.01,
-        usesAdam: Bool = false,
+        optimizer: OptimizerKind = .sgd,
         seed: UInt64 = 1
     ) {
         self.scenarios = scenarios
@@ -186,7 +193,7 @@ public struct RuntimeSettings: Sendable {
         self.labelErrorRate = labelErrorRate
         self.teacher = teacher
         self.learningRate = learningRate
-        self.usesAdam = usesAdam
+        self.optimizer = optimizer
         self.seed = seed
     }
 }
@@ -257,7 +264,8 @@ extension RuntimeSettings {
             dataFraction: min(1, max(fraction, 0.01)),
             validationFraction: Self.validationFraction,
             trainableLayers: configuration.layers,
-            optimizer: usesAdam ? .adam(learningRate: learningRate) : .sgd(learningRate: learningRate, momentum: 0.9),
+            optimizer: optimizer == .adam
+                ? .adam(learningRate: learningRate) : .sgd(learningRate: learningRate, momentum: 0.9),
             seed: seed,
             threads: 1
         )

@@ -128,7 +128,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             labelErrorRate: labelErrorRate,
             teacher: teacher,
             learningRate: features.learningRate,
-            usesAdam: features.usesAdam,
+            optimizer: features.optimizer,
             seed: seed
         )
     }
@@ -457,7 +457,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
     public var retrainsServingModel = true
     public var fullRateHeadroom = 1.5
     public var learningRate = 0.01
-    public var usesAdam = false
+    public var optimizer = OptimizerKind.sgd
     public var policy = ReallocationPolicy.paper
     /// "small" (6 configurations) or "paper" (18).
     public var grid = "small"
@@ -480,10 +480,10 @@ public struct RuntimeFeatures: Sendable, Equatable {
         features.fullRateHeadroom = try fields.number("full_rate_headroom", in: 1...4) ?? features.fullRateHeadroom
         features.learningRate = try fields.number("learning_rate", in: 1e-6...10) ?? features.learningRate
         if let optimizer = try fields.string("optimizer") {
-            guard optimizer == "sgd" || optimizer == "adam" else {
+            guard let kind = OptimizerKind(rawValue: optimizer) else {
                 throw fields.fail("field 'optimizer' must be 'sgd' or 'adam', not '\(optimizer)'")
             }
-            features.usesAdam = optimizer == "adam"
+            features.optimizer = kind
         }
         if let name = try fields.string("policy") {
             guard let policy = ReallocationPolicy(rawValue: name) else {
@@ -506,7 +506,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
         "serve_profiled_models":\(servesProfiledModels),"refine_with_idle_capacity":\(refinesWithIdleCapacity),\
         "serve_improved_epochs":\(servesImprovedEpochs),"profile_in_background":\(profilesInBackground),\
         "retrain_serving_model":\(retrainsServingModel),"full_rate_headroom":\(fullRateHeadroom),\
-        "learning_rate":\(learningRate),"optimizer":"\(usesAdam ? "adam" : "sgd")","policy":"\(policy.rawValue)",\
+        "learning_rate":\(learningRate),"optimizer":"\(optimizer.rawValue)","policy":"\(policy.rawValue)",\
         "grid":"\(grid)"
         """
     }

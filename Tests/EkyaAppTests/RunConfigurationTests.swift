@@ -42,7 +42,7 @@ import Testing
         let settings = try configuration.settings()
         #expect(settings.scenarios.map(\.rawValue) == ["stable", "class-shift"])
         #expect(settings.windows == 2 && settings.devices == 2 && settings.slowdown == 5)
-        #expect(settings.policy == .ownStream && settings.usesAdam && settings.seed == 9)
+        #expect(settings.policy == .ownStream && settings.optimizer == .adam && settings.seed == 9)
         #expect(settings.labelErrorRate == 0.1)
         #expect(settings.configurations.count == 18 && !settings.refinesWithIdleCapacity)
         #expect(!settings.servesImprovedEpochs && !settings.profilesInBackground && !settings.retrainsServingModel)

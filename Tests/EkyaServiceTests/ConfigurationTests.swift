@@ -47,7 +47,7 @@ import Testing
         ).runtimeSettings
         #expect(!features.servesProfiledModels && !features.refinesWithIdleCapacity && !features.servesImprovedEpochs)
         #expect(!features.profilesInBackground && !features.retrainsServingModel)
-        #expect(features.fullRateHeadroom == 2 && features.learningRate == 0.05 && features.usesAdam)
+        #expect(features.fullRateHeadroom == 2 && features.learningRate == 0.05 && features.optimizer == .adam)
         #expect(features.policy == .ownStream && features.configurations.count == 18)
         let secure = try ServiceConfiguration.parse(
             #"{"token": "t", "data_dir": "/d", "tls_cert": "c.pem", "tls_key": "k.pem", "stall_seconds": 30}"#,

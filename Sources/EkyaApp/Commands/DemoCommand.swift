@@ -35,7 +35,7 @@ struct LiveOptions: ParsableArguments {
     var slowdown: Double = 10
 
     @Option(help: "wall (real time, one device) or virtual (real compute, clock advanced by device time).")
-    var clock: String = "virtual"
+    var clock: ClockMode = .virtual
 
     @Option(help: "Re-allocation when a retraining job finishes: paper, code-system, code-simulator, own-stream.")
     var policy: String = "paper"
@@ -47,7 +47,7 @@ struct LiveOptions: ParsableArguments {
     var seed: UInt64 = 1
 
     @Option(help: "Retraining optimizer: sgd (Ekya: momentum 0.9) or adam.")
-    var optimizer: String = "sgd"
+    var optimizer: OptimizerKind = .sgd
 
     @Option(help: "Retraining learning rate.")
     var learningRate: Double = 0.01
@@ -143,7 +143,7 @@ struct LiveOptions: ParsableArguments {
             (the bigger network's predictions, trained once and cached; its compute is charged to the window).
             """
     )
-    var teacher: String = "ground-truth"
+    var teacher: TeacherKind = .groundTruth
 
     @Option(help: "Fraction of the ground-truth teacher's labels made wrong (a random other class).")
     var labelErrorRate: Double = 0
@@ -164,13 +164,8 @@ struct LiveOptions: ParsableArguments {
 
     func settings() throws -> RuntimeSettings {
         let scenarios = try streams.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
-        guard optimizer == "sgd" || optimizer == "adam" else {
-            throw ValidationError("--optimizer must be 'sgd' or 'adam', not '\(optimizer)'")
-        }
-        guard let clockMode = ClockMode(rawValue: clock) else {
-            throw ValidationError("--clock must be 'wall' or 'virtual', not '\(clock)'")
-        }
-        let teacherKind = try TeacherKind.option(teacher)
+        let clockMode = clock
+        let teacherKind = teacher
         return try RuntimeSettings(
             scenarios: scenarios,
             windows: windows,
@@ -193,7 +188,7 @@ struct LiveOptions: ParsableArguments {
             labelErrorRate: labelErrorRate,
             teacher: teacherKind,
             learningRate: learningRate,
-            usesAdam: optimizer == "adam",
+            optimizer: optimizer,
             seed: seed
         ).validatedForCommandLine()
     }
@@ -206,16 +201,6 @@ extension RetrainingConfiguration {
             throw ValidationError("--grid must be 'small' (6 configurations) or 'paper' (18), not '\(name)'")
         }
         return grid
-    }
-}
-
-extension TeacherKind {
-    /// The value of a `--teacher` option, or an error that lists the choices.
-    static func option(_ name: String) throws -> TeacherKind {
-        guard let kind = TeacherKind(rawValue: name) else {
-            throw ValidationError("--teacher must be 'ground-truth' or 'model', not '\(name)'")
-        }
-        return kind
     }
 }
 

@@ -299,7 +299,7 @@ struct RunConfiguration: Decodable, Equatable {
             labelErrorRate: labelErrorRate ?? 0,
             teacher: teacher.flatMap(TeacherKind.init(rawValue:)) ?? .groundTruth,
             learningRate: learningRate ?? 0.01,
-            usesAdam: optimizer == "adam",
+            optimizer: optimizer.flatMap(OptimizerKind.init(rawValue:)) ?? .sgd,
             seed: seed ?? 1
         )
     }

@@ -81,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
     var pauseSeconds: Double?
 
     @Option(help: "Who labels each window's sample: ground-truth or model (overrides the file's).")
-    var teacher: String?
+    var teacher: TeacherKind?
 
     @Option(help: "Report a window stalled after this many wall seconds without progress (default 300).")
     var stallSeconds: Double?
@@ -268,7 +268,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             configuration.pauseSeconds = pauseSeconds
         }
-        if let teacher { configuration.teacher = try TeacherKind.option(teacher) }
+        if let teacher { configuration.teacher = teacher }
         if let stallSeconds {
             guard stallSeconds.isFinite, (1...86_400).contains(stallSeconds) else {
                 throw ValidationError("--stall-seconds must be a number in 1...86400")
