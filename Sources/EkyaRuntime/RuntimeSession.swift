@@ -57,14 +57,18 @@ public struct LiveStreamStatus: Sendable, Equatable, Codable {
 
 /// A window in progress: its number, phase, window time and every stream's shares and retraining progress.
 public struct LiveWindowStatus: Sendable, Equatable, Codable {
+    /// Where a window is: micro-profiling (the plan not yet applied), then running under the plan.
+    public enum Phase: String, Sendable, Codable {
+        case profiling, running
+    }
+
     public var window: Int
-    /// `profiling` until the plan applies, then `running`.
-    public var phase: String
+    public var phase: Phase
     public var time: Double
     public var windowSeconds: Double
     public var streams: [LiveStreamStatus]
 
-    public init(window: Int, phase: String, time: Double, windowSeconds: Double, streams: [LiveStreamStatus]) {
+    public init(window: Int, phase: Phase, time: Double, windowSeconds: Double, streams: [LiveStreamStatus]) {
         self.window = window
         self.phase = phase
         self.time = time
@@ -331,7 +335,7 @@ public final class RuntimeSession {
         }
         return LiveWindowStatus(
             window: window,
-            phase: now < runner.timing.labellingDelay ? "profiling" : "running",
+            phase: now < runner.timing.labellingDelay ? .profiling : .running,
             time: now,
             windowSeconds: runner.settings.windowSeconds,
             streams: streams

@@ -363,7 +363,7 @@ public enum API {
         if let live = state.live, state.window == live.window {
             return PlanDTO(
                 window: live.window,
-                phase: live.phase,
+                phase: live.phase.rawValue,
                 time: live.time,
                 windowSeconds: live.windowSeconds,
                 source: "live",

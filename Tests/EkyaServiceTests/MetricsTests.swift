@@ -17,7 +17,7 @@ import Testing
         metrics.observe(
             LiveWindowStatus(
                 window: 7,
-                phase: "running",
+                phase: .running,
                 time: 10,
                 windowSeconds: 60,
                 streams: [
