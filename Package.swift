@@ -97,8 +97,7 @@ var targets: [Target] = [
     ),
 ]
 
-// MARK: ML backend (libtorch behind a C header) — targets are appended below.
-// (ML-BACKEND-TARGETS)
+// MARK: ML backend (libtorch behind a C header).
 // Default: Debian's libtorch-dev (headers in /usr/include, libraries on the default path).
 // EKYA_LIBTORCH=/path/to/torch (or LIBTORCH; a tree holding include/ and lib/, e.g. site-packages/torch of
 // a CUDA PyTorch) builds the shim against that tree instead and records an rpath to its lib/; `ekya
@@ -138,7 +137,6 @@ targets += [
 ]
 
 // MARK: Drifting camera streams from real images (Fashion-MNIST), teachers, user datasets.
-// (DATA-TARGETS)
 targets += [
     // zlib (gunzip of IDX files) and stb_image (PNG/JPEG decoding) behind a small C header.
     .target(
