@@ -153,11 +153,15 @@ public final class FleetMembership: Sendable {
 
     /// The live nodes for placement, each node's speed measured by its inference cost against the fleet's median
     /// (a node that has not measured yet counts as typical).
+    ///
+    /// Speeds within 1.5× of typical count as 1 and others are rounded to halves, so that measurement noise of
+    /// nodes on like hardware does not move streams; clamped to 0.25...8.
     static func nodes(_ alive: [FleetNodeRecord]) -> [FleetNode] {
         let costs = alive.map(\.inferenceCost).filter { $0 > 0 }.sorted()
         let typical = costs.isEmpty ? 0 : costs[costs.count / 2]
         return alive.map { record in
-            let speed = typical > 0 && record.inferenceCost > 0 ? typical / record.inferenceCost : 1
+            var speed = typical > 0 && record.inferenceCost > 0 ? typical / record.inferenceCost : 1
+            speed = (1 / 1.5...1.5).contains(speed) ? 1 : min(8, max(0.25, (speed * 2).rounded() / 2))
             return FleetNode(id: record.id, devices: record.devices, speed: speed)
         }
     }

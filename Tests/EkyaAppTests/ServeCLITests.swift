@@ -1,5 +1,6 @@
 import EkyaDataML
 import EkyaStore
+import EkyaTestSupport
 import Foundation
 import Testing
 
@@ -326,16 +327,23 @@ final class ServeProcess {
     }
 
     /// The dashboard's DOM after headless Chromium has loaded it and run its script.
-    static func dashboardDOM(_ server: ServeProcess) throws -> String {
+    static func dashboardDOM(_ server: ServeProcess) async throws -> String {
+        let chromium = try #require(Self.chromium)
+        let directory = server.directory
+        let port = server.port
+        return try await offPool { try Self.dumpDOM(chromium: chromium, directory: directory, port: port) }
+    }
+
+    static func dumpDOM(chromium: String, directory: URL, port: Int) throws -> String {
         let browser = Process()
-        browser.executableURL = URL(fileURLWithPath: try #require(Self.chromium))
-        let profile = server.directory.appendingPathComponent("chromium-profile").path
+        browser.executableURL = URL(fileURLWithPath: chromium)
+        let profile = directory.appendingPathComponent("chromium-profile").path
         browser.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(profile)",
-            "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:\(server.port)/",
+            "--virtual-time-budget=8000", "--dump-dom", "http://127.0.0.1:\(port)/",
         ]
         // Chromium keeps state under $HOME: give it the test's directory (CI may run with a bare environment).
-        browser.environment = ProcessInfo.processInfo.environment.merging(["HOME": server.directory.path]) { $1 }
+        browser.environment = ProcessInfo.processInfo.environment.merging(["HOME": directory.path]) { $1 }
         let output = Pipe()
         browser.standardOutput = output
         browser.standardError = FileHandle.nullDevice
@@ -352,7 +360,7 @@ final class ServeProcess {
         try server.start()
         _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 2 }
         // When headless Chromium loads the dashboard and runs its script
-        let dom = try Self.dashboardDOM(server)
+        let dom = try await Self.dashboardDOM(server)
         // Then every stream has a chart with data points, and the status line was filled in
         for stream in ["stable", "day-night", "weather", "class-shift", "mixed"] {
             #expect(dom.contains(#"data-stream="\#(stream)""#), "no chart for \(stream)")
