@@ -17,9 +17,10 @@ enum CLI {
         return bundle.appendingPathComponent("ekya")
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `ekya` (or `program`) to its end, capturing both outputs.
+    static func run(_ arguments: [String], program: URL = executable) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         let output = Pipe()
         let error = Pipe()

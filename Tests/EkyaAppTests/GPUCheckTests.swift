@@ -10,23 +10,15 @@ import Testing
 
     @Test func theDriverBuildsAndRunsOnTheCPUAndPrintsItsJSONLine() async throws {
         // When the GPU check runs with --device cpu (a minute of compiling and timing: off the cooperative pool)
-        let (status, data, messages) = try await offPool { () throws -> (Int32, Data, Data) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [Self.script.path, "--device", "cpu", "--seconds", "1"]
-            let output = Pipe()
-            let errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            let messages = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, data, messages)
+        let result = try await offPool {
+            try CLI.run(
+                [Self.script.path, "--device", "cpu", "--seconds", "1"],
+                program: URL(fileURLWithPath: "/bin/bash")
+            )
         }
-        #expect(status == 0, "\(String(decoding: messages, as: UTF8.self).suffix(3000))")
+        #expect(result.status == 0, "\(result.standardError.suffix(3000))")
         // Then it prints one JSON line with the keys the GPU run is judged by, with sane values
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        let lines = result.standardOutput.split(separator: "\n")
         #expect(lines.count == 1)
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any]
