@@ -21,6 +21,7 @@ extension TorchDevice.Request: ExpressibleByArgument, CustomStringConvertible {
 extension ClockMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension TeacherKind: ExpressibleByArgument {}
+extension TrainingPlan.Subset: ExpressibleByArgument {}
 
 /// `--device`: where the models of a command compute.
 struct DeviceOption: ParsableArguments {

@@ -17,6 +17,18 @@ public struct TrainingPlan: Sendable, Hashable {
     public var seed: UInt64
     /// Intra-op threads of this job; a scheduler may change it between steps.
     public var threads: Int
+    /// Which images an epoch on a fraction of the data trains on.
+    public var subset: Subset
+
+    /// The images of each epoch when ``dataFraction`` < 1.
+    public enum Subset: String, Sendable, Hashable, CaseIterable {
+        /// The same sub-sample every epoch (Ekya's data subsampling).
+        case fixed
+        /// Consecutive disjoint slices of the shuffled training pool, wrapping around: epochs on a
+        /// fraction f see 1/f times as many distinct images before any repeats (micro-profiling that
+        /// samples the first full epoch's learning curve at the cost of short epochs).
+        case rotating
+    }
 
     public init(
         epochs: Int,
@@ -27,7 +39,8 @@ public struct TrainingPlan: Sendable, Hashable {
         optimizer: OptimizerChoice = .ekyaDefault,
         resolution: Int? = nil,
         seed: UInt64 = 0,
-        threads: Int = 1
+        threads: Int = 1,
+        subset: Subset = .fixed
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -38,6 +51,7 @@ public struct TrainingPlan: Sendable, Hashable {
         self.resolution = resolution
         self.seed = seed
         self.threads = threads
+        self.subset = subset
     }
 }
 
@@ -48,8 +62,9 @@ public final class TrainingJob {
     public let model: TorchModel
     public let dataset: TorchDataset
     public let plan: TrainingPlan
-    /// Images trained on (after the split and ``TrainingPlan/dataFraction``).
-    public let trainingIndices: [Int]
+    /// Images trained on per epoch (after the split and ``TrainingPlan/dataFraction``; under a rotating
+    /// subset, the first epoch's).
+    public var trainingIndices: [Int] { subsetSize == pool.count ? pool : images(inEpoch: 0) }
     /// Held-out images for validation.
     public let validationIndices: [Int]
     /// Best validation accuracy so far, if any epoch has ended with a validation split.
@@ -66,6 +81,9 @@ public final class TrainingJob {
     /// Weights of the best validation epoch so far.
     public private(set) var bestSnapshot: TorchSnapshot?
     private let stepsPerEpoch: Int
+    /// The training pool: the sub-sample, or under a rotating subset every training image (shuffled once).
+    private let pool: [Int]
+    private let subsetSize: Int
 
     /// Prepares a job: splits `dataset` with `plan.seed`, configures the model's optimizer, freezing and threads.
     public init(model: TorchModel, dataset: TorchDataset, plan: TrainingPlan) throws(MLError) {
@@ -92,7 +110,8 @@ public final class TrainingJob {
         self.dataset = dataset
         self.plan = plan
         self.validationIndices = Array(order.prefix(validationCount))
-        self.trainingIndices = Array(pool.prefix(trainingCount))
+        self.pool = plan.subset == .rotating ? Array(pool) : Array(pool.prefix(trainingCount))
+        self.subsetSize = trainingCount
         self.generator = generator
         // A last mini-batch of one image cannot train BatchNorm, so it is dropped.
         let batches = (trainingCount + plan.batchSize - 1) / plan.batchSize
@@ -119,7 +138,7 @@ public final class TrainingJob {
         let clock = ContinuousClock()
         while reports.count < maxSteps, !isFinished {
             if positionInEpoch == 0 {
-                epochOrder = trainingIndices.shuffled(using: &generator)
+                epochOrder = images(inEpoch: epoch).shuffled(using: &generator)
             }
             let batch = Array(epochOrder[positionInEpoch..<min(epochOrder.count, positionInEpoch + plan.batchSize)])
             let start = clock.now
@@ -140,6 +159,13 @@ public final class TrainingJob {
             reports.append(report)
         }
         return reports
+    }
+
+    /// The images of epoch `index`: the sub-sample, or its slice of the pool under a rotating subset.
+    public func images(inEpoch index: Int) -> [Int] {
+        guard subsetSize < pool.count else { return pool }
+        let start = (index * subsetSize) % pool.count
+        return (0..<subsetSize).map { pool[(start + $0) % pool.count] }
     }
 
     private func endEpoch() throws(MLError) -> Double? {

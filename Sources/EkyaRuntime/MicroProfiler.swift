@@ -59,7 +59,8 @@ struct MicroProfiler {
                     configuration,
                     epochs: epochs,
                     fraction: fraction,
-                    seed: seed
+                    seed: seed,
+                    subset: settings.profilingSubset
                 )
             )
             // The same run as a background profiling job, run to its end here.

@@ -13,6 +13,7 @@ public struct ProfileEvaluation {
         public var window: Int
         public var configuration: String
         public var epochs: Int
+        public var layers: LayerGroup = .head
         public var startAccuracy: Double
         /// Per predictor (in the order given), predicted end accuracy.
         public var predictedAccuracy: [Double]
@@ -37,6 +38,9 @@ public struct ProfileEvaluation {
         public var meanSignedError: Double
         /// Mean signed error per epoch count.
         public var biasByEpochs: [Int: Double]
+        /// Share of rows whose actual accuracy lies in the ``PredictionInterval`` around the prediction
+        /// (only for `optimus-work`, the predictor the interval is calibrated for).
+        public var intervalCoverage: Double?
     }
 
     public var rows: [Row]
@@ -130,6 +134,7 @@ public struct ProfileEvaluation {
                         window: window,
                         configuration: configuration.name,
                         epochs: configuration.epochs,
+                        layers: configuration.layers == .headOnly ? .head : .all,
                         startAccuracy: a0,
                         predictedAccuracy: estimates[index]?.predictedAccuracy ?? chosenPredictors.map { _ in a0 },
                         predictedCost: estimates[index]?.predictedCost ?? 0,
@@ -200,11 +205,17 @@ public struct ProfileEvaluation {
                 let selected = rows.indices.filter { rows[$0].epochs == epochs }.map { errors[$0] }
                 bias[epochs] = selected.reduce(0, +) / Double(max(1, selected.count))
             }
+            let covered = rows.filter {
+                PredictionInterval(prediction: $0.predictedAccuracy[index], group: $0.layers, epochs: $0.epochs)
+                    .contains($0.actualAccuracy)
+            }
             return Summary(
                 predictor: predictors[index],
                 medianAbsoluteError: median,
                 meanSignedError: errors.reduce(0, +) / Double(max(1, errors.count)),
-                biasByEpochs: bias
+                biasByEpochs: bias,
+                intervalCoverage: predictors[index] == OptimusWorkPredictor().name && !rows.isEmpty
+                    ? Double(covered.count) / Double(rows.count) : nil
             )
         }
     }

@@ -102,6 +102,10 @@ public struct RuntimeSettings: Sendable {
     /// Micro-profiling: epochs and data fraction (Ekya: 5 epochs on 10 %).
     public var profileEpochs: Int
     public var profileFraction: Double
+    /// Which crops successive micro-profiling epochs train on: consecutive disjoint slices (`rotating`, the
+    /// default: the run samples the first full epoch's learning curve at the same cost) or the same
+    /// sub-sample every epoch (`fixed`, Ekya).
+    public var profilingSubset: TrainingPlan.Subset = .rotating
     /// Pruning (Ekya): every 2 windows, drop this fraction of each stream's worst-predicted configurations.
     public var pruneFraction: Double
     /// Serve the best micro-profiled model from the end of profiling when it validates above the serving
@@ -256,7 +260,8 @@ extension RuntimeSettings {
         _ configuration: RetrainingConfiguration,
         epochs: Int,
         fraction: Double,
-        seed: UInt64
+        seed: UInt64,
+        subset: TrainingPlan.Subset = .fixed
     ) -> TrainingPlan {
         TrainingPlan(
             epochs: epochs,
@@ -267,7 +272,8 @@ extension RuntimeSettings {
             optimizer: optimizer == .adam
                 ? .adam(learningRate: learningRate) : .sgd(learningRate: learningRate, momentum: 0.9),
             seed: seed,
-            threads: 1
+            threads: 1,
+            subset: subset
         )
     }
 }

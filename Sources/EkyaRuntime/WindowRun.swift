@@ -364,7 +364,8 @@ final class WindowRun {
                     configuration,
                     epochs: settings.profileEpochs,
                     fraction: fraction,
-                    seed: seed
+                    seed: seed,
+                    subset: settings.profilingSubset
                 )
             ),
             meter: settings.meter

@@ -128,6 +128,8 @@ public struct WindowSimulator: Sendable {
         var knownOutcomes = history
         var lastOption = [Int?](repeating: nil, count: profiles.count)
         var recorded = [Bool](repeating: false, count: profiles.count)
+        // Configurations each stream has trained in this window (a refinement tries another one).
+        var tried = [Set<Int>](repeating: [], count: profiles.count)
 
         func realised(stream index: Int, option: Int) -> RealisedOutcome {
             let configuration = profiles[index].configurations[option]
@@ -164,7 +166,7 @@ public struct WindowSimulator: Sendable {
                     streams.append(fresh(index, currentAccuracy: profile.startAccuracy))
                     continue
                 }
-                if let job = state.job {
+                if let job = state.job, !job.swapsOnlyIfBetter {
                     // A running job: planned remaining = planned cost − work observed so far.
                     let configuration = profile.configurations[job.option]
                     let actualTotal = configuration.actual.gpuSeconds
@@ -191,7 +193,8 @@ public struct WindowSimulator: Sendable {
                             progress: progress
                         )
                     )
-                } else if state.hasFinished {
+                } else if state.hasFinished || state.job != nil {
+                    // Finished, or refining with idle capacity outside the plan.
                     streams.append(PlanningStream(id: profile.stream, currentAccuracy: state.base, options: []))
                 } else {
                     streams.append(fresh(index, currentAccuracy: state.base))
@@ -219,6 +222,16 @@ public struct WindowSimulator: Sendable {
             profiles.indices.map { index in
                 let decision = plan.streams[index]
                 let old = previous?[index]
+                if let old, let job = old.job, job.swapsOnlyIfBetter {
+                    // A refinement keeps running; ``refine(_:at:)`` gives it idle capacity again.
+                    return WindowEngine.StreamState(
+                        base: old.base,
+                        job: job,
+                        inference: decision.inference,
+                        training: 0,
+                        hasFinished: true
+                    )
+                }
                 if let old, let job = old.job {
                     // The running configuration is the stream's only option.
                     let keeps = decision.option != nil
@@ -258,6 +271,54 @@ public struct WindowSimulator: Sendable {
             }
         }
 
+        /// Capacity the plan leaves idle retrains finished streams with the untried configuration predicted
+        /// most accurate that can still finish in the window; its model serves only if it ends better.
+        func refine(_ states: [WindowEngine.StreamState], at time: Double) -> [WindowEngine.StreamState] {
+            guard scheduler.refinesWithIdleCapacity else { return states }
+            var result = states
+            let quantum = capacity.quantum
+            let start = max(time, settings.timing.labellingDelay)
+            let candidates = result.indices.filter { result[$0].hasFinished }
+                .sorted { (result[$0].job == nil ? 1 : 0, $0) < (result[$1].job == nil ? 1 : 0, $1) }
+            for index in candidates {
+                var job = result[index].job
+                if job == nil {
+                    let remaining = Double(settings.timing.length) - start
+                    let options = profiles[index].configurations.indices.filter { !tried[index].contains($0) }
+                    let best = options.max { first, second in
+                        planned(profiles[index].configurations[first]).endAccuracy
+                            < planned(profiles[index].configurations[second]).endAccuracy
+                    }
+                    guard let best, remaining > 0 else { continue }
+                    let plan = planned(profiles[index].configurations[best])
+                    guard plan.endAccuracy > profiles[index].startAccuracy else { continue }
+                    let actual = profiles[index].configurations[best].actual
+                    job = WindowEngine.Job(
+                        option: best,
+                        endAccuracy: actual.endAccuracy,
+                        remaining: actual.gpuSeconds,
+                        anchor: time,
+                        swapsOnlyIfBetter: true
+                    )
+                    // Only a job predicted to finish in time with the largest share it can get.
+                    guard plan.gpuSeconds / capacity.maximumJobShare <= remaining else { continue }
+                }
+                var share = (capacity.maximumJobShare / quantum).rounded(.down) * quantum
+                while share > 1e-9 {
+                    var trial = result
+                    trial[index].job = job
+                    trial[index].training = share
+                    let plans = trial.map { StreamPlan(inference: $0.inference, training: $0.training, option: nil) }
+                    if Placement.isFeasible(plans, capacity: capacity) {
+                        result = trial
+                        break
+                    }
+                    share -= quantum
+                }
+            }
+            return result
+        }
+
         let initialProblem = problem(at: 0, states: nil)
         let started = stopwatch()
         let initialPlan = scheduler.plan(initialProblem)
@@ -280,11 +341,13 @@ public struct WindowSimulator: Sendable {
                 }
                 let replanProblem = problem(at: time, states: current)
                 let plan = scheduler.plan(replanProblem)
-                return states(for: plan, problem: replanProblem, previous: current, at: time)
+                return refine(states(for: plan, problem: replanProblem, previous: current, at: time), at: time)
             },
             observe: { _, current in
-                for index in current.indices where current[index].job != nil {
-                    lastOption[index] = current[index].job?.option
+                for index in current.indices {
+                    guard let job = current[index].job else { continue }
+                    tried[index].insert(job.option)
+                    if !job.swapsOnlyIfBetter { lastOption[index] = job.option }
                 }
                 allocations.append(
                     current.map { StreamPlan(inference: $0.inference, training: $0.training, option: $0.job?.option) }

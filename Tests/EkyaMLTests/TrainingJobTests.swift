@@ -49,6 +49,43 @@ struct TrainingJobTests {
         #expect(try model.accuracy(on: dataset, indices: job.validationIndices) == best)
     }
 
+    @Test func aRotatingSubsetTrainsSuccessiveEpochsOnDisjointSlicesOfThePool() throws {
+        // Given 100 images, 20 % validation and epochs on a quarter of the 80 others
+        let dataset = try Probe.dataset(count: 100)
+        let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 12)
+        let rotating = TrainingPlan(
+            epochs: 5,
+            batchSize: 8,
+            dataFraction: 0.25,
+            validationFraction: 0.2,
+            seed: 1,
+            subset: .rotating
+        )
+        let job = try TrainingJob(model: model, dataset: dataset, plan: rotating)
+        let fixed = try TrainingJob(
+            model: model,
+            dataset: dataset,
+            plan: TrainingPlan(
+                epochs: 5,
+                batchSize: 8,
+                dataFraction: 0.25,
+                validationFraction: 0.2,
+                seed: 1
+            )
+        )
+        // Then four epochs see all 80 training images once, the fifth starts over, and steps are as many
+        let epochs = (0..<5).map { job.images(inEpoch: $0) }
+        #expect(epochs.allSatisfy { $0.count == 20 })
+        #expect(Set(epochs[0..<4].joined()).count == 80)
+        #expect(Set(epochs[0..<4].joined()).isDisjoint(with: job.validationIndices))
+        #expect(epochs[4] == epochs[0])
+        #expect(job.trainingIndices == epochs[0])
+        #expect(job.totalSteps == fixed.totalSteps)
+        // While a fixed subset trains every epoch on the same 20 images
+        #expect((0..<5).allSatisfy { fixed.images(inEpoch: $0) == fixed.trainingIndices })
+        #expect(fixed.validationIndices == job.validationIndices)
+    }
+
     @Test func threadCountCanChangeBetweenSteps() throws {
         let dataset = try Probe.dataset(count: 32)
         let model = try TorchModel(.small(inputChannels: 1, classCount: 10), seed: 13)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EkyaCore
 import EkyaData
+import EkyaML
 import EkyaRuntime
 import EkyaSimulation
 import Foundation
@@ -45,6 +46,14 @@ struct ProfileCommand: ParsableCommand {
 
     @Option(help: "Fraction of the window's labelled data each profiling run trains on.")
     var profileFraction: Double = 0.1
+
+    @Option(
+        help: """
+            Which crops successive profiling epochs train on: rotating (consecutive disjoint slices: the run \
+            samples the first full epoch's learning curve) or fixed (the same sub-sample every epoch, Ekya).
+            """
+    )
+    var profilingSubset: TrainingPlan.Subset = .rotating
 
     @Option(help: "Device-seconds per measured second of compute.")
     var slowdown: Double = 10
@@ -130,7 +139,7 @@ struct ProfileCommand: ParsableCommand {
         var labelled: [(name: String, part: ProfileEvaluation)] = []
         let seedList = try seeds()
         for seed in seedList {
-            let settings = RuntimeSettings(
+            var settings = RuntimeSettings(
                 cropsPerSecond: cropsPerSecond,
                 slowdown: slowdown,
                 configurations: try configurations(),
@@ -138,6 +147,7 @@ struct ProfileCommand: ParsableCommand {
                 profileFraction: profileFraction,
                 seed: seed
             )
+            settings.profilingSubset = profilingSubset
             for preset in try scenarios() {
                 let name = seedList.count > 1 ? "\(preset.rawValue) seed \(seed)" : preset.rawValue
                 var part = try ProfileEvaluation(
@@ -164,7 +174,10 @@ struct ProfileCommand: ParsableCommand {
             let fields = evaluation.summaries.map { summary in
                 "\"\(summary.predictor)\": {\"median_abs_error\": \(String(format: "%.3f", summary.medianAbsoluteError)), "
                     + "\"mean_signed_error\": \(String(format: "%.3f", summary.meanSignedError)), "
-                    + "\"profiling_cost_fraction\": \(String(format: "%.4f", evaluation.profilingCostFraction))}"
+                    + "\"profiling_cost_fraction\": \(String(format: "%.4f", evaluation.profilingCostFraction))"
+                    + (summary.intervalCoverage.map {
+                        ", \"interval_nominal\": \(PredictionInterval.nominal), \"interval_coverage\": \(String(format: "%.3f", $0))"
+                    } ?? "") + "}"
             }
             print("{\(fields.joined(separator: ", "))}")
             return
@@ -216,6 +229,9 @@ struct ProfileCommand: ParsableCommand {
                     summary.meanSignedError,
                     bias.joined(separator: ", ") as NSString
                 )
+                    + (summary.intervalCoverage.map {
+                        String(format: "; %.0f %% interval covers %.1f %%", PredictionInterval.nominal * 100, $0 * 100)
+                    } ?? "")
             )
         }
         lines.append(

@@ -134,9 +134,13 @@ public protocol Scheduler: Sendable {
     /// Whether it plans with micro-profiler predictions; a live run skips (and does not charge) profiling
     /// for a scheduler that does not, such as a fixed uniform baseline.
     var usesProfiles: Bool { get }
+    /// Whether capacity its plans leave idle retrains streams whose job has finished with another
+    /// configuration, swapped in only when it ends more accurate (the live runtime's refinement).
+    var refinesWithIdleCapacity: Bool { get }
 }
 
 extension Scheduler {
     public var replanInterval: Double? { nil }
     public var usesProfiles: Bool { true }
+    public var refinesWithIdleCapacity: Bool { false }
 }

@@ -4,16 +4,22 @@ public enum SchedulerSpec {
     public static let knownNamesDescription =
         "ekya, thief, thief-fixpoint, thief-lookahead, thief-fixpoint-lookahead, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
         + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|family|stream|hier, "
-        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill"
+        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill, refine"
 
     /// The recommended combination, selectable as `ekya`.
-    public static let recommended = "optimal+progress+check=10+fill+pool=0.35"
+    public static let recommended = "optimal+progress+check=10+fill+pool=0.35+refine"
 
     /// The scheduler called `name`.
     public static func make(_ name: String) throws(EkyaError) -> any Scheduler {
         if name == "ekya" {
             guard var tuned = try make(recommended) as? TunedScheduler else { throw .unknownScheduler(name) }
             tuned.label = "ekya"
+            return tuned
+        }
+        // `ekya+feature…` is the recommended combination with more features.
+        if name.hasPrefix("ekya+") {
+            var tuned = try makeTuned(recommended + name.dropFirst("ekya".count))
+            tuned.label = name
             return tuned
         }
         if name.contains("+") { return try makeTuned(name) }
@@ -65,6 +71,7 @@ public enum SchedulerSpec {
             case "fill": tuned.isWaterFilling = true
             case "shrink": tuned.gainShrinkage = try number(0...1)
             case "pool": tuned.poolingWeight = try number(0...1)
+            case "refine": tuned.refinesWithIdleCapacity = true
             default:
                 throw .invalidSchedulerSpec(name, reason: "unknown feature '\(feature)'")
             }

@@ -24,6 +24,8 @@ public struct TunedScheduler: Scheduler {
     /// Weight kept on each option's own predicted accuracy when pooling it with the stream's mean prediction
     /// (1: no pooling; 0: every option of a stream predicted alike, so cost decides).
     public var poolingWeight: Double
+    /// Idle capacity retrains finished streams with further configurations (validated swaps).
+    public var refinesWithIdleCapacity: Bool = false
     public var label: String
 
     public init(

@@ -13,12 +13,21 @@ public struct WindowEngine: Sendable {
         public var remaining: Double
         /// Time from which `remaining` counts (progress starts no earlier than the labelling delay).
         public var anchor: Double
+        /// A refinement: its model replaces the serving one only when it ends more accurate (validated swap).
+        public var swapsOnlyIfBetter: Bool
 
-        public init(option: Int, endAccuracy: Double, remaining: Double, anchor: Double) {
+        public init(
+            option: Int,
+            endAccuracy: Double,
+            remaining: Double,
+            anchor: Double,
+            swapsOnlyIfBetter: Bool = false
+        ) {
             self.option = option
             self.endAccuracy = endAccuracy
             self.remaining = remaining
             self.anchor = anchor
+            self.swapsOnlyIfBetter = swapsOnlyIfBetter
         }
     }
 
@@ -145,7 +154,8 @@ public struct WindowEngine: Sendable {
                 else { continue }
                 completions.append(Completion(stream: index, time: next, option: job.option))
                 freed.append((index, states[index].training))
-                states[index].base = job.endAccuracy
+                states[index].base =
+                    job.swapsOnlyIfBetter ? max(states[index].base, job.endAccuracy) : job.endAccuracy
                 states[index].job = nil
                 states[index].training = 0
                 states[index].hasFinished = true
@@ -240,7 +250,8 @@ public struct WindowEngine: Sendable {
                 option: job.option,
                 endAccuracy: job.endAccuracy,
                 remaining: remaining(of: job, share: old.training, at: time),
-                anchor: time
+                anchor: time,
+                swapsOnlyIfBetter: job.swapsOnlyIfBetter
             )
         } else {
             merged.job = job
