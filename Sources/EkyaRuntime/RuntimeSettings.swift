@@ -102,10 +102,10 @@ public struct RuntimeSettings: Sendable {
     /// Micro-profiling: epochs and data fraction (Ekya: 5 epochs on 10 %).
     public var profileEpochs: Int
     public var profileFraction: Double
-    /// Which crops successive micro-profiling epochs train on: consecutive disjoint slices (`rotating`, the
-    /// default: the run samples the first full epoch's learning curve at the same cost) or the same
-    /// sub-sample every epoch (`fixed`, Ekya).
-    public var profilingSubset: TrainingPlan.Subset = .rotating
+    /// Which crops successive micro-profiling epochs train on: the same sub-sample every epoch (`fixed`,
+    /// Ekya, the live default) or consecutive disjoint slices (`rotating`: the run samples the first full
+    /// epoch's learning curve at the same cost; `ekya profile`'s default, where it predicts better).
+    public var profilingSubset: TrainingPlan.Subset = .fixed
     /// Pruning (Ekya): every 2 windows, drop this fraction of each stream's worst-predicted configurations.
     public var pruneFraction: Double
     /// Serve the best micro-profiled model from the end of profiling when it validates above the serving
