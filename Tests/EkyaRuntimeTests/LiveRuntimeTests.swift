@@ -430,17 +430,24 @@ import Testing
             pool: try FashionMNIST.load(.train),
             scenario: .classShift,
             windows: 1...1,
-            predictors: [EkyaOptimusPredictor(), OptimusFitAllPredictor()]
+            predictors: [EkyaOptimusPredictor(), OptimusFitAllPredictor(), OptimusWorkPredictor()]
         )
         #expect(evaluation.rows.count == 2)
-        #expect(evaluation.predictors == ["ekya-optimus", "optimus-all", "ekya-optimus+history"])
+        #expect(evaluation.predictors == ["ekya-optimus", "optimus-all", "optimus-work", "ekya-optimus+history"])
         for row in evaluation.rows {
-            #expect(row.predictedAccuracy.count == 3)
+            #expect(row.predictedAccuracy.count == 4)
+            #expect(row.layers == .head)
             #expect((0...1).contains(row.actualAccuracy) && row.actualCost > 0 && row.predictedCost > 0)
         }
         // Profiling two epochs of a quarter of the data costs less than training both fully.
         #expect(evaluation.profilingCostFraction < 1)
-        #expect(evaluation.summaries.count == 3)
+        #expect(evaluation.summaries.count == 4)
+        // Only optimus-work, the predictor the intervals are calibrated for, reports their coverage.
+        let covered = evaluation.rows.filter {
+            PredictionInterval(prediction: $0.predictedAccuracy[2], group: .head, epochs: $0.epochs)
+                .contains($0.actualAccuracy)
+        }
+        #expect(evaluation.summaries.map(\.intervalCoverage) == [nil, nil, Double(covered.count) / 2, nil])
         #expect(evaluation.canonicalTrace.profiles.first?.configurations.count == 2)
         // The JSON-lines dump has one object per row with the profiled points and the full run's curve.
         let lines = evaluation.rowsJSONLines.split(separator: "\n")
@@ -452,7 +459,7 @@ import Testing
             #expect(object["config"] as? String == row.configuration)
             #expect((object["observed"] as? [[Double]])?.count == row.observed.count && !row.observed.isEmpty)
             #expect((object["curve"] as? [Double])?.count == row.epochs)
-            #expect((object["predicted"] as? [String: Double])?.count == 3)
+            #expect((object["predicted"] as? [String: Double])?.count == 4)
             #expect((0...1).contains(object["actual_test"] as? Double ?? -1))
         }
     }
