@@ -117,17 +117,7 @@ public enum Placement {
     static func finalize(_ plan: Plan, problem: PlanningProblem) -> Plan {
         guard !isFeasible(plan.streams, capacity: problem.capacity) else { return plan }
         let streams = shrinkToFit(plan.streams, capacity: problem.capacity)
-        let estimator = StreamEstimator(problem: problem)
-        var total = 0.0
-        for index in streams.indices {
-            total += estimator.accuracySum(
-                stream: problem.streams[index],
-                inference: streams[index].inference,
-                training: streams[index].training,
-                option: streams[index].option
-            )
-        }
-        let accuracy = estimator.meanAccuracy(totalSum: total)
+        let accuracy = StreamEstimator(problem: problem).meanAccuracy(of: streams)
         return Plan(
             streams: streams,
             estimatedAccuracy: accuracy,

@@ -26,6 +26,20 @@ public struct StreamEstimator: Sendable {
         return count > 0 ? totalSum / Double(count) : 0
     }
 
+    /// Mean accuracy of a plan's stream decisions (one per stream of the problem, in order).
+    public func meanAccuracy(of plans: [StreamPlan]) -> Double {
+        var total = 0.0
+        for (stream, plan) in zip(problem.streams, plans) {
+            total += accuracySum(
+                stream: stream,
+                inference: plan.inference,
+                training: plan.training,
+                option: plan.option
+            )
+        }
+        return meanAccuracy(totalSum: total)
+    }
+
     /// Sum over sample seconds of the accuracy of `stream` with the given shares and option.
     public func accuracySum(stream: PlanningStream, inference: Double, training: Double, option: Int?) -> Double {
         let base = stream.currentAccuracy * problem.scaling.factor(share: inference)

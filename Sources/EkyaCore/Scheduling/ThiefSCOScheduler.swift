@@ -99,23 +99,14 @@ public struct ThiefSCOScheduler: Scheduler {
             }
         }
 
-        var plans: [StreamPlan] = []
-        var total = 0.0
-        for index in streams.indices {
+        let plans = streams.indices.map { index in
             let option = configurations[index]
-            let plan = StreamPlan(
+            return StreamPlan(
                 inference: Double(allocation.quanta[2 * index]) * capacity.quantum,
                 training: option == nil ? 0 : Double(allocation.quanta[2 * index + 1]) * capacity.quantum,
                 option: option
             )
-            total += estimator.accuracySum(
-                stream: streams[index],
-                inference: plan.inference,
-                training: plan.training,
-                option: plan.option
-            )
-            plans.append(plan)
         }
-        return Plan(streams: plans, estimatedAccuracy: estimator.meanAccuracy(totalSum: total))
+        return Plan(streams: plans, estimatedAccuracy: estimator.meanAccuracy(of: plans))
     }
 }

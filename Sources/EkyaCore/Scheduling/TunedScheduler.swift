@@ -192,19 +192,9 @@ public enum WaterFilling {
             streams[index].inference += increment
             available -= increment
         }
-        let estimator = StreamEstimator(problem: problem)
-        var total = 0.0
-        for index in streams.indices {
-            total += estimator.accuracySum(
-                stream: problem.streams[index],
-                inference: streams[index].inference,
-                training: streams[index].training,
-                option: streams[index].option
-            )
-        }
         return Plan(
             streams: streams,
-            estimatedAccuracy: estimator.meanAccuracy(totalSum: total),
+            estimatedAccuracy: StreamEstimator(problem: problem).meanAccuracy(of: streams),
             placementLoss: plan.placementLoss
         )
     }

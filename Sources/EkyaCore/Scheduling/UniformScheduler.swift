@@ -30,7 +30,6 @@ public struct UniformScheduler: Scheduler {
         let perStream = problem.capacity.total / Double(problem.streams.count)
         let cap = problem.capacity.maximumJobShare
         var streams: [StreamPlan] = []
-        var total = 0.0
         for stream in problem.streams {
             let option = configuration.flatMap { name in stream.options.firstIndex { $0.name == name } }
             let plan: StreamPlan
@@ -43,16 +42,10 @@ public struct UniformScheduler: Scheduler {
             } else {
                 plan = StreamPlan(inference: min(perStream, cap), training: 0, option: nil)
             }
-            total += estimator.accuracySum(
-                stream: stream,
-                inference: plan.inference,
-                training: plan.training,
-                option: plan.option
-            )
             streams.append(plan)
         }
         return Placement.finalize(
-            Plan(streams: streams, estimatedAccuracy: estimator.meanAccuracy(totalSum: total)),
+            Plan(streams: streams, estimatedAccuracy: estimator.meanAccuracy(of: streams)),
             problem: problem
         )
     }
