@@ -75,7 +75,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
         cropsPerSecond: Double = 10,
         devices: Int = 1,
         slowdown: Double = 10,
-        scheduler: String = "thief",
+        scheduler: String = "ekya",
         seed: UInt64 = 1,
         cycle: Int = 30,
         profileEpochs: Int = 2,

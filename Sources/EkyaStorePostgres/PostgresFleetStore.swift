@@ -216,10 +216,14 @@ public final class PostgresFleetStore: FleetStoring {
                 var stream: String
                 var accuracy: Double
             }
+            // Each served stream's newest window (window ids grow with time across nodes; numbers are per
+            // run), one index probe per stream on stream_windows_by_stream instead of a scan of the history.
             let latest = try sql.raw(
                 """
-                SELECT DISTINCT ON (s.stream) s.stream, s."measuredAccuracy" AS accuracy
-                FROM stream_windows s JOIN windows w ON w.id = s."windowId" ORDER BY s.stream, w.number DESC
+                SELECT s.id AS stream, l.accuracy FROM streams s CROSS JOIN LATERAL (
+                    SELECT sw."measuredAccuracy" AS accuracy FROM stream_windows sw
+                    WHERE sw.stream = s.id ORDER BY sw."windowId" DESC LIMIT 1) l
+                WHERE s.status IN ('pending', 'active', 'removing')
                 """
             ).all(decoding: Latest.self).wait()
             return FleetSnapshot(

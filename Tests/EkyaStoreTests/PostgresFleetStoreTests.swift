@@ -233,4 +233,62 @@ import Testing
         #expect(try fixture.fleet.modelFile(stream: "cam", version: 1) == nil)
         #expect(try fixture.fleet.modelFile(stream: "cam", version: 3) == bytes + [3])
     }
+
+    /// Commits window `number` of a new run of `store` with one stream's measured accuracy.
+    static func commitWindow(_ store: PostgresServiceStore, number: Int, stream: String, accuracy: Double) throws {
+        let run = try store.beginRun(configuration: "{}")
+        let window = try store.beginWindow(
+            WindowRecord(
+                runId: run,
+                number: number,
+                status: .running,
+                scheduler: "ekya",
+                streams: stream,
+                startedAt: Date(),
+                windowSeconds: 10
+            )
+        )
+        let result = StreamWindowRecord(
+            windowId: window.id ?? -1,
+            stream: stream,
+            startAccuracy: 0.5,
+            measuredAccuracy: accuracy,
+            simulatedAccuracy: accuracy,
+            configuration: nil,
+            predictedEndAccuracy: nil,
+            realisedEndAccuracy: nil,
+            predictedCost: nil,
+            realisedCost: nil,
+            swapTime: nil,
+            refusedSwap: false,
+            failure: nil,
+            shareError: 0,
+            modelVersion: nil,
+            timeline: "[]",
+            labelAccuracy: 1
+        )
+        try store.complete(WindowCompletion(window: window, streams: [result], plans: [], profiling: [], acceptedModels: []))
+    }
+
+    @Test func theSnapshotShowsEachStreamsNewestAccuracyWhicheverNodeServedIt() throws {
+        // Given a stream served by node a up to its window 5, then taken over by node b in b's window 1
+        let fixture = try Fixture()
+        defer { fixture.drop() }
+        let first = try PostgresServiceStore(url: fixture.url, schema: fixture.schema, node: "a")
+        let second = try PostgresServiceStore(url: fixture.url, schema: fixture.schema, node: "b")
+        defer {
+            first.close()
+            second.close()
+        }
+        try first.requestAdd(id: "cam", scenario: "stable", seed: 1)
+        try first.requestAdd(id: "gone", scenario: "stable", seed: 2)
+        for number in 1...5 { try Self.commitWindow(first, number: number, stream: "cam", accuracy: 0.8) }
+        try Self.commitWindow(second, number: 1, stream: "cam", accuracy: 0.42)
+        try Self.commitWindow(first, number: 6, stream: "gone", accuracy: 0.7)
+        // Then the snapshot has b's newer result, not a's higher-numbered window; a stream without windows has none
+        #expect(try fixture.fleet.snapshot().accuracy == ["cam": 0.42, "gone": 0.7])
+        _ = try first.requestRemove(id: "gone")
+        try first.finishRemoval(stream: "gone", window: 6, command: nil)
+        #expect(try fixture.fleet.snapshot().accuracy == ["cam": 0.42])
+    }
 }

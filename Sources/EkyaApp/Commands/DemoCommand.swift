@@ -224,7 +224,7 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var device: DeviceOption
 
     @Option(help: "Scheduler running Ekya (any `ekya simulate` name).")
-    var scheduler: String = "thief"
+    var scheduler: String = "ekya"
 
     @Flag(help: "Also run the uniform baselines on the same streams, data and seed and compare.")
     var compare: Bool = false

@@ -16,7 +16,7 @@ struct RunCommand: ParsableCommand {
               {"streams": ["stable", "day-night"],   scenario presets, one Fashion-MNIST stream each, or video
                           cameras {"scenario": "weather", "source": "cam.mp4"} (a file, a directory of files,
                           or files joined by "+", played in order and looped; the HOG teacher labels them)
-               "schedulers": ["thief", "uniform:all-4:50"],   the first is Ekya, the rest are compared
+               "schedulers": ["ekya", "uniform:all-4:50"],   the first is Ekya, the rest are compared
                "windows": 4, "window_seconds": 60, "devices": 1, "slowdown": 10,
                "clock": "virtual" | "wall", "policy": "paper", "crops_per_second": 20, "seed": 1,
                "optimizer": "sgd" | "adam", "learning_rate": 0.01, "label_error_rate": 0.0,
@@ -47,7 +47,7 @@ struct RunCommand: ParsableCommand {
         try LiveSession.run(
             settings: try file.settings(),
             source: videos.allSatisfy(\.isEmpty) ? .fashion : .files(videos),
-            schedulers: file.schedulers ?? ["thief"],
+            schedulers: file.schedulers ?? ["ekya"],
             dataDirectory: file.dataDirectory ?? FashionMNIST.defaultDirectory,
             teacherCache: file.teacherCache,
             plot: file.plot,

@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
               {"listen": "127.0.0.1:8080", "token": "secret", "data_dir": "/var/lib/ekya",
                "streams": ["stable", {"id": "cam-2", "scenario": "weather", "seed": 7}],
                "window_seconds": 60, "pause_seconds": 2, "crops_per_second": 10, "devices": 1, "slowdown": 10,
-               "scheduler": "thief", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
+               "scheduler": "ekya", "seed": 1, "cycle": 30, "profile_epochs": 2, "keep_model_versions": 20,
                "fashion_mnist_directory": "/usr/share/datasets/fashion-mnist",
                "teacher": "ground-truth" | "model", "label_error_rate": 0, "teacher_cache": "~/.cache/ekya",
                "stall_seconds": 300, "tls_cert": "cert.pem", "tls_key": "key.pem",
