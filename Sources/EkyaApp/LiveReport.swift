@@ -131,56 +131,47 @@ enum LiveReport {
         let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
         func x(_ time: Double) -> Double { left + time / max(total, 1) * plotWidth }
         func y(_ accuracy: Double) -> Double { top + plotHeight - accuracy * plotHeight }
-        var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">",
-            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">Ekya live run [\(report.scheduler)]: accuracy per stream "
-                + "(5 s moving average), ▲ = model swap</text>",
-            "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotWidth)\" height=\"\(plotHeight)\" fill=\"none\" stroke=\"#999\"/>",
-        ]
+        var canvas = SVGCanvas(width: width, height: height)
+        canvas.text(
+            "Ekya live run [\(report.scheduler)]: accuracy per stream (5 s moving average), ▲ = model swap",
+            x: left,
+            y: 22,
+            size: 15
+        )
+        canvas.rect(x: left, y: top, width: plotWidth, height: plotHeight, stroke: "#999")
         for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
-            svg.append(
-                "<line x1=\"\(left)\" y1=\"\(y(tick))\" x2=\"\(left + plotWidth)\" y2=\"\(y(tick))\" stroke=\"#eee\"/>"
-                    + "<text x=\"\(left - 32)\" y=\"\(y(tick) + 4)\">\(Int(tick * 100))%</text>"
-            )
+            canvas.line(from: (left, y(tick)), to: (left + plotWidth, y(tick)), stroke: "#eee")
+            canvas.text("\(Int((tick * 100).rounded()))%", x: left - 32, y: y(tick) + 4)
         }
         for window in 0...report.windows.count {
             let position = x(Double(window) * windowSeconds)
-            svg.append(
-                "<line x1=\"\(position)\" y1=\"\(top)\" x2=\"\(position)\" y2=\"\(top + plotHeight)\" "
-                    + "stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>"
-            )
+            canvas.line(from: (position, top), to: (position, top + plotHeight), stroke: "#bbb", dash: "4 3")
             if window < report.windows.count {
-                svg.append("<text x=\"\(position + 4)\" y=\"\(top + plotHeight + 16)\">w\(window + 1)</text>")
+                canvas.text("w\(window + 1)", x: position + 4, y: top + plotHeight + 16)
             }
         }
-        for (index, stream) in report.timeline.keys.sorted().enumerated() {
+        let streams = report.timeline.keys.sorted()
+        for (index, stream) in streams.enumerated() {
             let color = palette[index % palette.count]
             let samples = report.timeline[stream] ?? []
-            var points: [String] = []
-            for position in samples.indices {
+            let points = samples.indices.map { position in
                 let range = max(0, position - 4)...position
                 let mean = range.map { samples[$0].accuracy }.reduce(0, +) / Double(range.count)
-                points.append("\(x(samples[position].time)),\(y(mean))")
+                return (x: x(samples[position].time), y: y(mean))
             }
-            svg.append(
-                "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
-            )
+            canvas.polyline(points, stroke: color, width: 1.5)
             for swap in report.swaps[stream] ?? [] {
-                svg.append(
-                    "<text x=\"\(x(swap) - 5)\" y=\"\(top + 12 + Double(index) * 12)\" fill=\"\(color)\">▲</text>"
-                )
+                canvas.text("▲", x: x(swap) - 5, y: top + 12 + Double(index) * 12, fill: color)
             }
-            let legendY = top + 10 + Double(index) * 18
-            svg.append(
-                "<line x1=\"\(left + plotWidth + 20)\" y1=\"\(legendY)\" x2=\"\(left + plotWidth + 40)\" y2=\"\(legendY)\" "
-                    + "stroke=\"\(color)\" stroke-width=\"3\"/><text x=\"\(left + plotWidth + 46)\" y=\"\(legendY + 4)\">"
-                    + "\(stream)</text>"
-            )
         }
-        svg.append("<text x=\"\(left + plotWidth / 2 - 40)\" y=\"\(height - 10)\">time (s)</text></svg>")
-        return svg.joined(separator: "\n") + "\n"
+        canvas.legend(
+            streams.enumerated().map { ($1, palette[$0 % palette.count]) },
+            x: left + plotWidth + 20,
+            y: top + 14,
+            swatch: .line
+        )
+        canvas.text("time (s)", x: left + plotWidth / 2 - 40, y: height - 10)
+        return canvas.document
     }
 
 }

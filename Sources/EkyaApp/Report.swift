@@ -117,12 +117,8 @@ enum Report {
         let low = max(0, ((values.min() ?? 0) * 100 / 10).rounded(.down) * 10)
         let high = min(100, ((values.max() ?? 1) * 100 / 10).rounded(.up) * 10)
         let span = max(high - low, 10)
-        var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">",
-            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">\(TextFormat.xmlEscaped(title))</text>",
-        ]
+        var canvas = SVGCanvas(width: width, height: height)
+        canvas.text(title, x: left, y: 22, size: 15)
         for (panelIndex, panel) in panels.enumerated() {
             let x0 = left + Double(panelIndex) * (panelWidth + 30)
             let xs = panel.xs
@@ -130,49 +126,32 @@ enum Report {
                 xs.count == 1 ? x0 + panelWidth / 2 : x0 + Double(index) / Double(xs.count - 1) * panelWidth
             }
             func py(_ accuracy: Double) -> Double { top + panelHeight - (accuracy * 100 - low) / span * panelHeight }
-            svg.append(
-                "<rect x=\"\(x0)\" y=\"\(top)\" width=\"\(panelWidth)\" height=\"\(panelHeight)\" fill=\"none\" stroke=\"#999\"/>"
-            )
-            svg.append("<text x=\"\(x0 + 5)\" y=\"\(top - 6)\">\(TextFormat.xmlEscaped(panel.label))</text>")
+            canvas.rect(x: x0, y: top, width: panelWidth, height: panelHeight, stroke: "#999")
+            canvas.text(panel.label, x: x0 + 5, y: top - 6)
             for tick in stride(from: low, through: high, by: 10) {
                 let y = top + panelHeight - (tick - low) / span * panelHeight
-                svg.append(
-                    "<line x1=\"\(x0)\" y1=\"\(y)\" x2=\"\(x0 + panelWidth)\" y2=\"\(y)\" stroke=\"#eee\"/>"
-                        + "<text x=\"\(x0 - 30)\" y=\"\(y + 4)\">\(Int(tick))</text>"
-                )
+                canvas.line(from: (x0, y), to: (x0 + panelWidth, y), stroke: "#eee")
+                canvas.text("\(Int(tick))", x: x0 - 30, y: y + 4)
             }
             for (index, x) in xs.enumerated() {
-                svg.append("<text x=\"\(px(index) - 4)\" y=\"\(top + panelHeight + 16)\">\(x)</text>")
+                canvas.text("\(x)", x: px(index) - 4, y: top + panelHeight + 16)
             }
-            svg.append(
-                "<text x=\"\(x0 + panelWidth / 2 - 30)\" y=\"\(top + panelHeight + 34)\">\(byDevices ? "GPUs" : "streams")</text>"
-            )
+            canvas.text(byDevices ? "GPUs" : "streams", x: x0 + panelWidth / 2 - 30, y: top + panelHeight + 34)
             for (schedulerIndex, scheduler) in summary.schedulers.enumerated() {
-                let color = palette[schedulerIndex % palette.count]
                 let points = xs.enumerated().compactMap { index, x in
-                    panel.value(scheduler, x).map { "\(px(index)),\(py($0))" }
+                    panel.value(scheduler, x).map { (x: px(index), y: py($0)) }
                 }
-                svg.append(
-                    "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
-                )
-                for point in points {
-                    let parts = point.split(separator: ",")
-                    svg.append("<circle cx=\"\(parts[0])\" cy=\"\(parts[1])\" r=\"3\" fill=\"\(color)\"/>")
-                }
+                canvas.polyline(points, stroke: palette[schedulerIndex % palette.count], markers: 3)
             }
         }
-        let legendX = left + Double(panels.count) * (panelWidth + 30)
-        for (index, scheduler) in summary.schedulers.enumerated() {
-            let y = top + 10 + Double(index) * 18
-            svg.append(
-                "<line x1=\"\(legendX)\" y1=\"\(y)\" x2=\"\(legendX + 20)\" y2=\"\(y)\" stroke=\"\(palette[index % palette.count])\" "
-                    + "stroke-width=\"3\"/><text x=\"\(legendX + 26)\" y=\"\(y + 4)\">\(TextFormat.xmlEscaped(scheduler))</text>"
-            )
-        }
-        svg.append(
-            "<text x=\"\(left)\" y=\"\(height - 8)\" fill=\"#555\">mean accuracy (%) over windows</text></svg>"
+        canvas.legend(
+            summary.schedulers.enumerated().map { ($1, palette[$0 % palette.count]) },
+            x: left + Double(panels.count) * (panelWidth + 30),
+            y: top + 14,
+            swatch: .line
         )
-        return svg.joined(separator: "\n") + "\n"
+        canvas.text("mean accuracy (%) over windows", x: left, y: height - 8, fill: "#555")
+        return canvas.document
     }
 
 }

@@ -267,7 +267,9 @@ import Testing
             timeline: "[]",
             labelAccuracy: 1
         )
-        try store.complete(WindowCompletion(window: window, streams: [result], plans: [], profiling: [], acceptedModels: []))
+        try store.complete(
+            WindowCompletion(window: window, streams: [result], plans: [], profiling: [], acceptedModels: [])
+        )
     }
 
     @Test func theSnapshotShowsEachStreamsNewestAccuracyWhicheverNodeServedIt() throws {

@@ -247,12 +247,9 @@ struct ProfileCommand: ParsableCommand {
 
     /// Histogram of (predicted − actual) in 2-point bins, one row of bars per predictor.
     static func histogram(_ evaluation: ProfileEvaluation) -> String {
-        let colors = ["#1f77b4", "#d62728", "#2ca02c"]
-        var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"320\" font-family=\"sans-serif\" "
-                + "font-size=\"12\"><rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"40\" y=\"22\" font-size=\"15\">Micro-profiler error (predicted − actual, points)</text>",
-        ]
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+        var canvas = SVGCanvas(width: 720, height: 320)
+        canvas.text("Micro-profiler error (predicted − actual, points)", x: 40, y: 22, size: 15)
         let bins = Array(stride(from: -30, to: 30, by: 2))
         let counts = evaluation.predictors.indices.map { index in
             bins.map { low in
@@ -263,23 +260,30 @@ struct ProfileCommand: ParsableCommand {
             }
         }
         let peak = max(1, counts.flatMap { $0 }.max() ?? 1)
+        // Each 21 px bin holds one bar per predictor, side by side.
+        let barWidth = 20 / Double(max(1, counts.count))
         for (index, series) in counts.enumerated() {
             for (bin, count) in series.enumerated() where count > 0 {
                 let height = Double(count) / Double(peak) * 220
-                let x = 40 + Double(bin) * 21 + Double(index) * 10
-                svg.append(
-                    "<rect x=\"\(x)\" y=\"\(260 - height)\" width=\"9\" height=\"\(height)\" fill=\"\(colors[index % 3])\"/>"
+                canvas.rect(
+                    x: 40 + Double(bin) * 21 + Double(index) * barWidth,
+                    y: 260 - height,
+                    width: barWidth - 0.5,
+                    height: height,
+                    fill: colors[index % colors.count]
                 )
             }
-            svg.append(
-                "<rect x=\"560\" y=\"\(40 + index * 18)\" width=\"12\" height=\"12\" fill=\"\(colors[index % 3])\"/>"
-                    + "<text x=\"578\" y=\"\(50 + index * 18)\">\(evaluation.predictors[index])</text>"
-            )
         }
+        canvas.legend(
+            evaluation.predictors.enumerated().map { ($1, colors[$0 % colors.count]) },
+            x: 540,
+            y: 50,
+            swatch: .square
+        )
         for (bin, low) in bins.enumerated() where low % 10 == 0 {
-            svg.append("<text x=\"\(40 + Double(bin) * 21)\" y=\"280\">\(low)</text>")
+            canvas.text("\(low)", x: 40 + Double(bin) * 21, y: 280)
         }
-        svg.append("<line x1=\"40\" y1=\"260\" x2=\"670\" y2=\"260\" stroke=\"#999\"/></svg>")
-        return svg.joined(separator: "\n") + "\n"
+        canvas.line(from: (40, 260), to: (670, 260), stroke: "#999")
+        return canvas.document
     }
 }

@@ -1,5 +1,4 @@
 import EkyaCore
-import Foundation
 
 /// Renders a stream's drift report as a self-contained SVG line chart.
 ///
@@ -8,83 +7,52 @@ import Foundation
 public enum DriftPlot {
     /// The SVG document for `reports`, titled `title`.
     public static func svg(_ reports: [WindowReport], title: String) -> String {
-        let width = 720.0
-        let height = 360.0
         let left = 60.0
         let right = 20.0
         let top = 60.0
         let bottom = 50.0
-        let plotWidth = width - left - right
-        let plotHeight = height - top - bottom
-        let count = max(reports.count, 1)
-        let step = plotWidth / Double(count)
+        var canvas = SVGCanvas(width: 720, height: 360)
+        let plotWidth = canvas.width - left - right
+        let plotHeight = canvas.height - top - bottom
+        let step = plotWidth / Double(max(reports.count, 1))
         func x(_ index: Int) -> Double { left + step * (Double(index) + 0.5) }
         func y(_ value: Double) -> Double { top + plotHeight * (1 - min(max(value, 0), 1)) }
-        func format(_ value: Double) -> String { String(format: "%.1f", value) }
 
-        var svg = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-                + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">",
-            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text x=\"\(format(width / 2))\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">\(TextFormat.xmlEscaped(title))</text>",
-        ]
+        canvas.text(title, x: canvas.width / 2, y: 20, anchor: .middle, size: 15)
         // Grid and y labels (0 %...100 %).
         for tick in stride(from: 0.0, through: 1.0, by: 0.25) {
-            svg.append(
-                "<line x1=\"\(format(left))\" y1=\"\(format(y(tick)))\" x2=\"\(format(width - right))\" "
-                    + "y2=\"\(format(y(tick)))\" stroke=\"#ddd\"/>"
-            )
-            svg.append(
-                "<text x=\"\(format(left - 6))\" y=\"\(format(y(tick) + 4))\" text-anchor=\"end\">"
-                    + "\(Int(tick * 100))%</text>"
-            )
+            canvas.line(from: (left, y(tick)), to: (canvas.width - right, y(tick)), stroke: "#ddd")
+            canvas.text("\(Int(tick * 100))%", x: left - 6, y: y(tick) + 4, anchor: .end)
         }
         // Severity bars and x labels.
         for (index, report) in reports.enumerated() {
             let barWidth = step * 0.6
-            svg.append(
-                "<rect x=\"\(format(x(index) - barWidth / 2))\" y=\"\(format(y(report.severity)))\" "
-                    + "width=\"\(format(barWidth))\" height=\"\(format(plotHeight * min(max(report.severity, 0), 1)))\" "
-                    + "fill=\"#bbb\" fill-opacity=\"0.6\"/>"
+            canvas.rect(
+                x: x(index) - barWidth / 2,
+                y: y(report.severity),
+                width: barWidth,
+                height: plotHeight * min(max(report.severity, 0), 1),
+                fill: "#bbb",
+                opacity: 0.6
             )
-            svg.append(
-                "<text x=\"\(format(x(index)))\" y=\"\(format(height - bottom + 18))\" text-anchor=\"middle\">"
-                    + "\(report.window)</text>"
-            )
+            canvas.text("\(report.window)", x: x(index), y: canvas.height - bottom + 18, anchor: .middle)
         }
-        svg.append(
-            "<text x=\"\(format(left + plotWidth / 2))\" y=\"\(format(height - 12))\" text-anchor=\"middle\">window</text>"
-        )
+        canvas.text("window", x: left + plotWidth / 2, y: canvas.height - 12, anchor: .middle)
         // Accuracy lines.
         let series: [(String, String, KeyPath<WindowReport, Double?>)] = [
             ("stale model (trained on window 0)", "#c0392b", \.staleAccuracy),
             ("retrained on each window", "#27ae60", \.retrainedAccuracy),
         ]
-        var legend = [("drift severity", "#bbb")]
+        var legend = [(label: "drift severity", colour: "#bbb")]
         for (name, colour, keyPath) in series {
             let points = reports.enumerated().compactMap { index, report in
-                report[keyPath: keyPath].map { "\(format(x(index))),\(format(y($0)))" }
+                report[keyPath: keyPath].map { (x: x(index), y: y($0)) }
             }
             guard !points.isEmpty else { continue }
             legend.append((name, colour))
-            svg.append(
-                "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" "
-                    + "stroke-width=\"2\"/>"
-            )
-            for point in points {
-                let xy = point.split(separator: ",")
-                svg.append("<circle cx=\"\(xy[0])\" cy=\"\(xy[1])\" r=\"3\" fill=\"\(colour)\"/>")
-            }
+            canvas.polyline(points, stroke: colour, markers: 3)
         }
-        for (index, entry) in legend.enumerated() {
-            let legendX = left + 10 + Double(index) * 220
-            svg.append(
-                "<rect x=\"\(format(legendX))\" y=\"30\" width=\"12\" height=\"12\" fill=\"\(entry.1)\"/>"
-            )
-            svg.append("<text x=\"\(format(legendX + 18))\" y=\"40\">\(TextFormat.xmlEscaped(entry.0))</text>")
-        }
-        svg.append("</svg>")
-        return svg.joined(separator: "\n") + "\n"
+        canvas.legend(legend, x: left + 10, y: 40, swatch: .square, across: 220)
+        return canvas.document
     }
-
 }
