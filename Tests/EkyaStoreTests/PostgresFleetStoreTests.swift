@@ -248,25 +248,7 @@ import Testing
                 windowSeconds: 10
             )
         )
-        let result = StreamWindowRecord(
-            windowId: window.id ?? -1,
-            stream: stream,
-            startAccuracy: 0.5,
-            measuredAccuracy: accuracy,
-            simulatedAccuracy: accuracy,
-            configuration: nil,
-            predictedEndAccuracy: nil,
-            realisedEndAccuracy: nil,
-            predictedCost: nil,
-            realisedCost: nil,
-            swapTime: nil,
-            refusedSwap: false,
-            failure: nil,
-            shareError: 0,
-            modelVersion: nil,
-            timeline: "[]",
-            labelAccuracy: 1
-        )
+        let result = StreamWindowRecord.result(window: window.id ?? -1, stream: stream, accuracy: accuracy)
         try store.complete(
             WindowCompletion(window: window, streams: [result], plans: [], profiling: [], acceptedModels: [])
         )

@@ -68,25 +68,7 @@ import Testing
                     WindowCompletion(
                         window: window,
                         streams: [
-                            StreamWindowRecord(
-                                windowId: window.id ?? -1,
-                                stream: "cam",
-                                startAccuracy: 0.5,
-                                measuredAccuracy: 0.6 + Double(number) / 10,
-                                simulatedAccuracy: 0.6,
-                                configuration: nil,
-                                predictedEndAccuracy: nil,
-                                realisedEndAccuracy: nil,
-                                predictedCost: nil,
-                                realisedCost: nil,
-                                swapTime: nil,
-                                refusedSwap: false,
-                                failure: nil,
-                                shareError: 0,
-                                modelVersion: nil,
-                                timeline: "[]",
-                                labelAccuracy: 1
-                            )
+                            .result(window: window.id ?? -1, stream: "cam", accuracy: 0.6 + Double(number) / 10)
                         ],
                         plans: [
                             PlanRecord(

@@ -39,3 +39,28 @@ enum StoreBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
         }
     }
 }
+
+extension StreamWindowRecord {
+    /// A stream's result in a window, with only the accuracies set.
+    static func result(window: Int64, stream: String, accuracy: Double) -> StreamWindowRecord {
+        StreamWindowRecord(
+            windowId: window,
+            stream: stream,
+            startAccuracy: 0.5,
+            measuredAccuracy: accuracy,
+            simulatedAccuracy: 0.6,
+            configuration: nil,
+            predictedEndAccuracy: nil,
+            realisedEndAccuracy: nil,
+            predictedCost: nil,
+            realisedCost: nil,
+            swapTime: nil,
+            refusedSwap: false,
+            failure: nil,
+            shareError: 0,
+            modelVersion: nil,
+            timeline: "[]",
+            labelAccuracy: 1
+        )
+    }
+}
