@@ -21,6 +21,7 @@ import Glibc
         private let lock = NSLock()
         private var listener: Int32 = -1
         private var players: [Process] = []
+        private var accepted = 0
 
         init(port: Int) { self.port = port }
 
@@ -47,6 +48,7 @@ import Glibc
                 while true {
                     let client = accept(descriptor, nil, nil)
                     guard client >= 0 else { return }  // shut down by stop()
+                    lock.withLock { accepted += 1 }
                     let player = Process()
                     player.executableURL = URL(fileURLWithPath: ServeLiveCameraTests.ffmpeg)
                     player.arguments = [
@@ -66,6 +68,19 @@ import Glibc
             }
             thread.start()
             return true
+        }
+
+        /// What the camera did, for a failure message: connections, players running, whether it listens.
+        var diagnostics: String {
+            let (count, running, descriptor) = lock.withLock { (accepted, players.filter(\.isRunning).count, listener) }
+            let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+            let address = String(format: "0100007F:%04X", port)
+            let listening = table.split(separator: "\n").contains { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 3 && fields[1] == address && fields[3] == "0A"
+            }
+            return "\(count) connections accepted, \(running) players running, listener fd \(descriptor), "
+                + "listening on \(port): \(listening)"
         }
 
         /// Switches the camera off: no more connections, and every client's stream ends.
@@ -104,6 +119,7 @@ import Glibc
 
     static func waitForCamera(
         _ server: ServeProcess,
+        feed: Feed,
         seconds: Double,
         _ condition: ([String: Any]) -> Bool
     ) async throws -> [String: Any] {
@@ -112,7 +128,14 @@ import Glibc
             if let camera = await camera(server), condition(camera) { return camera }
             try await Task.sleep(for: .milliseconds(250))
         }
-        Issue.record("camera state not reached within \(seconds) s: \(String(describing: await camera(server)))")
+        let lines = server.log(0).split(separator: "\n").filter { $0.contains("door") || $0.contains("live") }
+        Issue.record(
+            """
+            camera state not reached within \(seconds) s: \(String(describing: await camera(server)))
+            camera: \(feed.diagnostics)
+            server: \(lines.suffix(20).joined(separator: "\n"))
+            """
+        )
         throw CancellationError()
     }
 
@@ -133,7 +156,9 @@ import Glibc
         try server.start()
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
         _ = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) >= 1 }
-        let connected = try await Self.waitForCamera(server, seconds: 30) { $0["connection"] as? String == "connected" }
+        let connected = try await Self.waitForCamera(server, feed: feed, seconds: 30) {
+            $0["connection"] as? String == "connected"
+        }
         #expect(connected["source"] as? String == "tcp://127.0.0.1:\(port)")
         // (A read that stalls on a loaded machine can already have reconnected once.)
         let reconnects = try #require(connected["reconnects"] as? Int)
@@ -143,7 +168,9 @@ import Glibc
         // When the camera dies mid-window
         feed.stop()
         // Then it is reported disconnected, and windows go on for both streams
-        let lost = try await Self.waitForCamera(server, seconds: 30) { $0["connection"] as? String == "disconnected" }
+        let lost = try await Self.waitForCamera(server, feed: feed, seconds: 30) {
+            $0["connection"] as? String == "disconnected"
+        }
         #expect(lost["connection_detail"] as? String != nil)
         let before = try #require(await server.health()?["last_completed_window"] as? Int)
         let during = try await server.waitFor(seconds: 300) { ($0["last_completed_window"] as? Int ?? 0) > before }
@@ -152,7 +179,7 @@ import Glibc
 
         // When the camera comes back on the same address, the stream reconnects by itself
         #expect(feed.start(), "port \(port) could not be bound again")
-        let back = try await Self.waitForCamera(server, seconds: 60) {
+        let back = try await Self.waitForCamera(server, feed: feed, seconds: 60) {
             $0["connection"] as? String == "connected" && ($0["reconnects"] as? Int ?? 0) > reconnects
         }
         #expect(back["connection_detail"] == nil)
