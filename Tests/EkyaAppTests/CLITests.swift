@@ -248,6 +248,14 @@ enum CLI {
         (["demo", "--optimizer", "lbfgs"], "The value 'lbfgs' is invalid for '--optimizer <optimizer>'"),
         (["demo", "--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
         (["demo", "--scheduler", "fastest", "--windows", "1"], "unknown scheduler 'fastest'"),
+        (
+            ["demo", "--scheduler", "ekya+bogus", "--windows", "1"],
+            "scheduler 'ekya+bogus' is malformed: unknown feature 'bogus'"
+        ),
+        (
+            ["profile", "--profiling-subset", "shuffled"],
+            "The value 'shuffled' is invalid for '--profiling-subset <profiling-subset>'"
+        ),
         (["profile", "--windows", "3-1"], "--windows must look like 1-3"),
         (["profile", "--predictors", "crystal-ball"], "unknown predictor 'crystal-ball'"),
         (["profile", "--scenario", "volcano"], "volcano"),

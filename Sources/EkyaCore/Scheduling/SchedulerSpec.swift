@@ -18,9 +18,14 @@ public enum SchedulerSpec {
         }
         // `ekya+feature…` is the recommended combination with more features.
         if name.hasPrefix("ekya+") {
-            var tuned = try makeTuned(recommended + name.dropFirst("ekya".count))
-            tuned.label = name
-            return tuned
+            do {
+                var tuned = try makeTuned(recommended + name.dropFirst("ekya".count))
+                tuned.label = name
+                return tuned
+            } catch .invalidSchedulerSpec(_, let reason) {
+                // Named as the user wrote it, not as expanded.
+                throw .invalidSchedulerSpec(name, reason: reason)
+            }
         }
         if name.contains("+") { return try makeTuned(name) }
         switch name {
