@@ -181,9 +181,8 @@ public final class LiveRuntime {
 
     /// Trains every stream's starting model on its window 0 and measures the per-frame inference cost.
     public func prepare() throws {
-        let training = WindowTrainingSettings(architecture: architecture, epochs: 8, threads: 1, seed: settings.seed)
         initialSnapshots = try windowData(0).map { window in
-            try CropModels.train(on: window.train, settings: training).snapshot()
+            try WindowContext.startingModel(architecture, seed: settings.seed, on: window).snapshot()
         }
         frameCost = try settings.meter.frameCost(of: try copy(initialSnapshots[0]), on: windowData(0)[0].test)
     }
@@ -195,15 +194,24 @@ public final class LiveRuntime {
     }
 
     func copy(_ snapshot: TorchSnapshot) throws -> TorchModel {
-        let model = try TorchModel(architecture, seed: settings.seed)
-        try model.restore(snapshot)
-        try model.setThreads(1)
-        return model
+        try WindowContext.model(architecture, seed: settings.seed, from: snapshot)
+    }
+
+    /// What each window of the run needs from it.
+    var windowContext: WindowContext {
+        WindowContext(
+            settings: settings,
+            names: streamNames,
+            classCount: classCount,
+            architecture: architecture,
+            fullRateShare: fullRateShare,
+            teacherModel: teacherModel
+        )
     }
 
     /// Inference share that processes every frame.
     public var fullRateShare: Double {
-        max(settings.quantum, frameCost * settings.cropsPerSecond * settings.testFraction)
+        WindowContext.fullRateShare(frameCost: frameCost, settings: settings)
     }
 
     /// Runs all windows with `scheduler`; `progress` receives human-readable status lines.
@@ -222,9 +230,10 @@ public final class LiveRuntime {
         var swaps: [String: [Double]] = [:]
         let names = streamNames
         var active = [Set<Int>](repeating: Set(settings.configurations.indices), count: streams.count)
+        let context = windowContext
         for window in 1...settings.windows {
             let runner = try WindowRun(
-                runtime: self,
+                context: context,
                 window: window,
                 data: windowData(window),
                 serving: serving,

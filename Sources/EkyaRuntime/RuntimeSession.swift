@@ -185,10 +185,7 @@ public final class RuntimeSession {
 
     /// A fresh model of the session's architecture holding `snapshot`'s weights, on one thread.
     public func model(from snapshot: TorchSnapshot) throws -> TorchModel {
-        let model = try TorchModel(architecture, seed: settings.seed)
-        try model.restore(snapshot)
-        try model.setThreads(1)
-        return model
+        try WindowContext.model(architecture, seed: settings.seed, from: snapshot)
     }
 
     /// Loads a checkpoint written by `TorchModel.saveCheckpoint(to:)` into the session's architecture
@@ -201,8 +198,7 @@ public final class RuntimeSession {
     /// Trains a stream's starting model on its window 0 (what ``LiveRuntime/prepare()`` does per stream).
     public func trainStartingModel(_ spec: StreamSpec) throws -> TorchModel {
         let stream = try makeStream(spec)
-        let training = WindowTrainingSettings(architecture: architecture, epochs: 8, threads: 1, seed: spec.seed)
-        let trained = try CropModels.train(on: stream.window(0).train, settings: training)
+        let trained = try WindowContext.startingModel(architecture, seed: spec.seed, on: stream.window(0))
         return try model(from: try trained.snapshot())
     }
 
@@ -255,16 +251,17 @@ public final class RuntimeSession {
         progress: (String) -> Void = { _ in }
     ) throws -> SessionWindowResult {
         guard !entries.isEmpty else { throw RuntimeError.invalidSettings("no streams") }
-        var windowSettings = settings
-        windowSettings.scenarios = entries.map(\.spec.scenario)
-        windowSettings.windows = 1
-        let runtime = try LiveRuntime(settings: windowSettings, pool: pool)
-        runtime.nameOverride = entries.map(\.spec.id)
-        runtime.frameCost = frameCost
-        runtime.teacherModel = teacherModel
+        let context = WindowContext(
+            settings: settings,
+            names: entries.map(\.spec.id),
+            classCount: pool.classCount,
+            architecture: architecture,
+            fullRateShare: WindowContext.fullRateShare(frameCost: frameCost, settings: settings),
+            teacherModel: teacherModel
+        )
         let dataIndex = 1 + (number - 1) % cycle
         let runner = try WindowRun(
-            runtime: runtime,
+            context: context,
             window: number,
             data: entries.map { $0.stream.window(dataIndex) },
             serving: entries.map(\.serving),
@@ -279,7 +276,7 @@ public final class RuntimeSession {
             if shouldStop() { throw RuntimeSessionError.stopped }
             guard now >= nextObservation else { return }
             nextObservation = now + observeInterval
-            observe(Self.status(of: runner, window: number, at: now))
+            observe(runner.status(at: now))
         }
         let result = try runner.execute(pace: pace, progress: progress)
         var swapped: [String: TorchModel] = [:]
@@ -298,47 +295,13 @@ public final class RuntimeSession {
         }
         // The calibrating schedulers learn from recent outcomes; a bounded history keeps memory flat for weeks.
         history = Array((history + result.outcomes).suffix(64 * max(1, entries.count)))
-        let configurations = settings.configurations
-        let profiles = runner.profiles.map { stream in
-            stream.enumerated().compactMap { option, profile in
-                profile.map { (configurations[option].name, $0.predictedAccuracy, $0.predictedCost) }
-            }
-        }
-        var used = runner.retiredAccounting.joined().map(\.used).reduce(0, +)
-        for id in runner.executor.jobIDs { used += runner.executor.accounting(of: id)?.used ?? 0 }
         return SessionWindowResult(
             record: result.record,
             perSecond: result.perSecond,
             outcomes: result.outcomes,
-            profiles: profiles,
+            profiles: runner.profileSummary,
             swapped: swapped,
-            utilisation: used / (settings.windowSeconds * Double(settings.devices))
-        )
-    }
-
-    static func status(of runner: WindowRun, window: Int, at now: Double) -> LiveWindowStatus {
-        let executor = runner.executor
-        let streams = runner.records.indices.map { index -> LiveStreamStatus in
-            let record = runner.records[index]
-            let job = runner.retraining.indices.contains(index) ? runner.retraining[index] : nil
-            let finished = runner.finished.indices.contains(index) && runner.finished[index]
-            return LiveStreamStatus(
-                stream: record.stream,
-                inferenceShare: runner.inference.indices.contains(index)
-                    ? executor.share(of: runner.inference[index].id) ?? 0 : 0,
-                trainingShare: job.flatMap { executor.share(of: $0.id) } ?? 0,
-                configuration: record.configuration,
-                progress: job.map(\.progress) ?? (finished ? 1 : nil),
-                swapped: record.lastSwapTime != nil,
-                failed: record.failure != nil
-            )
-        }
-        return LiveWindowStatus(
-            window: window,
-            phase: now < runner.timing.labellingDelay ? .profiling : .running,
-            time: now,
-            windowSeconds: runner.settings.windowSeconds,
-            streams: streams
+            utilisation: runner.usedDeviceSeconds / (settings.windowSeconds * Double(settings.devices))
         )
     }
 }

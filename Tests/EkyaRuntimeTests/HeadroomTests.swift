@@ -19,7 +19,7 @@ import Testing
         expected: [Double],
         scale: Double
     ) {
-        let result = WindowRun.guaranteeingHeadroom(
+        let result = ShareAllocation.guaranteeingHeadroom(
             inference: inference,
             training: training,
             fullRate: 0.05,
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func aHeadroomOfOneKeepsThePlansShares() {
-        let result = WindowRun.guaranteeingHeadroom(
+        let result = ShareAllocation.guaranteeingHeadroom(
             inference: [0.05, 0.05],
             training: 0.9,
             fullRate: 0.05,
