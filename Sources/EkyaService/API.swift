@@ -1,3 +1,5 @@
+// Over 400 lines: the HTTP routes of the service API with their request parsing, in route order.
+
 import EkyaCore
 import EkyaData
 import EkyaRuntime

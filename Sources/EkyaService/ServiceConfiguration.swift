@@ -1,3 +1,6 @@
+// Over 400 lines: the serve configuration is one type with its parser, defaults and validation, kept in one
+// file so that every key's check and default sit beside each other.
+
 import EkyaCore
 import EkyaData
 import EkyaRuntime

@@ -1,3 +1,6 @@
+// Over 400 lines: the SQLite store is one conformance to `ServiceStoring`; splitting it would scatter the
+// transactions of one protocol over files.
+
 import Foundation
 import GRDB
 

@@ -1,3 +1,6 @@
+// Over 400 lines: the PostgreSQL store is one conformance to `ServiceStoring`, method for method beside the
+// SQLite one.
+
 import EkyaStore
 import Foundation
 import PostgresKit

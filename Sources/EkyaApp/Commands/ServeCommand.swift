@@ -1,3 +1,6 @@
+// Over 400 lines: `ekya serve`'s flags, help text and the composition of the service (store, runtime,
+// cameras, HTTP, TLS, fleet) in one command.
+
 import ArgumentParser
 import EkyaCore
 import EkyaData
