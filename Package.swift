@@ -91,6 +91,7 @@ var targets: [Target] = [
         dependencies: [
             "EkyaApp", "EkyaCore", "EkyaData", "EkyaDataML", "EkyaRuntime", "EkyaSimulation", "EkyaTestSupport", "ekya",
             "EkyaML", "EkyaStore", "EkyaStorePostgres", "EkyaVideo", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         resources: [.copy("Fixtures")],
         swiftSettings: strictSettings
@@ -268,6 +269,7 @@ targets += [
             "EkyaService",
             "EkyaStore",
             "EkyaFleet",
+            "EkyaML",
             "EkyaRuntime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import EkyaCore
 import EkyaData
+import EkyaML
 import EkyaRuntime
 import EkyaService
 import Foundation
@@ -27,6 +28,8 @@ enum ConfigSchema {
         case "optimizer": return ["enum": ["sgd", "adam"]]
         case "teacher": return ["enum": TeacherKind.allCases.map(\.rawValue)]
         case "grid": return ["enum": ["small", "paper"]]
+        case "predictor": return ["enum": AccuracyPredictors.all.map(\.name)]
+        case "profiling_subset": return ["enum": TrainingPlan.Subset.allCases.map(\.rawValue)]
         case "pause_seconds": return ["type": "number", "minimum": 0, "maximum": 86_400]
         case "stall_seconds": return ["type": "number", "minimum": 1, "maximum": 86_400]
         case "advertise": return ["type": "string", "pattern": "^https?://.+$"]

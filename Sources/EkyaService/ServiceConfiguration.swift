@@ -3,6 +3,7 @@
 
 import EkyaCore
 import EkyaData
+import EkyaML
 import EkyaRuntime
 import Foundation
 
@@ -111,7 +112,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     /// The runtime settings of the service's windows (virtual clock: real compute, nothing sleeps).
     public var runtimeSettings: RuntimeSettings {
-        RuntimeSettings(
+        var settings = RuntimeSettings(
             scenarios: streams.map(\.scenario),
             windows: 1,
             windowSeconds: windowSeconds,
@@ -134,6 +135,8 @@ public struct ServiceConfiguration: Sendable, Equatable {
             optimizer: features.optimizer,
             seed: seed
         )
+        settings.profilingSubset = features.profilingSubset
+        return settings
     }
 
     public static let keys =
@@ -464,12 +467,22 @@ public struct RuntimeFeatures: Sendable, Equatable {
     public var policy = ReallocationPolicy.paper
     /// "small" (6 configurations) or "paper" (18).
     public var grid = "small"
+    /// Which crops successive micro-profiling epochs train on (`fixed`: Ekya's sub-sample; `rotating`).
+    public var profilingSubset = TrainingPlan.Subset.fixed
+    /// The micro-profiler's accuracy predictor (``AccuracyPredictors``), as `ekya run`'s `predictor`.
+    public var predictor = "optimus-work"
+
+    /// The predictor called `predictor` (validated when the configuration is parsed).
+    public var accuracyPredictor: any AccuracyPredictor {
+        AccuracyPredictors.named(predictor) ?? OptimusWorkPredictor()
+    }
 
     public init() {}
 
     static let keys = [
         "serve_profiled_models", "refine_with_idle_capacity", "serve_improved_epochs", "profile_in_background",
         "retrain_serving_model", "full_rate_headroom", "learning_rate", "optimizer", "policy", "grid",
+        "profiling_subset", "predictor",
     ]
 
     static func parse(_ fields: JSONFields) throws -> RuntimeFeatures {
@@ -501,6 +514,19 @@ public struct RuntimeFeatures: Sendable, Equatable {
             }
             features.grid = grid
         }
+        if let subset = try fields.string("profiling_subset") {
+            guard let kind = TrainingPlan.Subset(rawValue: subset) else {
+                throw fields.fail("field 'profiling_subset' must be 'fixed' or 'rotating', not '\(subset)'")
+            }
+            features.profilingSubset = kind
+        }
+        if let predictor = try fields.string("predictor") {
+            guard AccuracyPredictors.named(predictor) != nil else {
+                let names = AccuracyPredictors.all.map(\.name).joined(separator: ", ")
+                throw fields.fail("field 'predictor' must be one of \(names), not '\(predictor)'")
+            }
+            features.predictor = predictor
+        }
         return features
     }
 
@@ -510,7 +536,8 @@ public struct RuntimeFeatures: Sendable, Equatable {
         "serve_improved_epochs":\(servesImprovedEpochs),"profile_in_background":\(profilesInBackground),\
         "retrain_serving_model":\(retrainsServingModel),"full_rate_headroom":\(fullRateHeadroom),\
         "learning_rate":\(learningRate),"optimizer":"\(optimizer.rawValue)","policy":"\(policy.rawValue)",\
-        "grid":"\(grid)"
+        "grid":"\(grid)","profiling_subset":"\(profilingSubset.rawValue)",\
+        "predictor":"\(predictor)"
         """
     }
 }

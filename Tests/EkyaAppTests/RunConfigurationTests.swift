@@ -1,5 +1,7 @@
+import ArgumentParser
 import EkyaCore
 import EkyaData
+import EkyaML
 import EkyaRuntime
 import Foundation
 import Testing
@@ -28,6 +30,13 @@ import Testing
         #expect(try configuration.settings().scenarios == [.stable, .weather, .dayNight])
     }
 
+    @Test func demoFlagsReachTheSameSettingsAsConfigKeys() throws {
+        let rotating = try LiveOptions.parse(["--profiling-subset", "rotating", "--profile-epochs", "3"]).settings()
+        #expect(rotating.profilingSubset == .rotating && rotating.profileEpochs == 3)
+        #expect(try LiveOptions.parse([]).settings().profilingSubset == .fixed)
+        #expect(throws: (any Error).self) { try LiveOptions.parse(["--profiling-subset", "random"]) }
+    }
+
     @Test func parsesTheDocumentedSchema() throws {
         let text = """
             {"streams": ["stable", "class-shift"], "schedulers": ["thief", "uniform:all-4:50"], "windows": 2,
@@ -36,7 +45,8 @@ import Testing
              "label_error_rate": 0.1, "teacher": "model", "teacher_cache": "/tmp/teachers", "plot": "p.svg", "trace_out": "t.csv", "json": true,
              "serve_profiled_models": false, "predictor": "ekya-optimus", "grid": "paper",
              "refine_with_idle_capacity": false, "serve_improved_epochs": false,
-             "profile_in_background": false, "retrain_serving_model": false, "full_rate_headroom": 2}
+             "profile_in_background": false, "retrain_serving_model": false, "full_rate_headroom": 2,
+             "profile_epochs": 3, "profiling_subset": "rotating"}
             """
         let configuration = try RunConfiguration.parse(text, file: "c.json")
         let settings = try configuration.settings()
@@ -57,6 +67,11 @@ import Testing
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().retrainsServingModel
         )
         #expect(settings.fullRateHeadroom == 2)
+        #expect(settings.profileEpochs == 3 && settings.profilingSubset == .rotating)
+        #expect(
+            try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().profilingSubset
+                == .fixed
+        )
         #expect(
             try RunConfiguration.parse("{\"streams\": [\"stable\"]}", file: "d.json").settings().fullRateHeadroom
                 == 1.5
@@ -71,6 +86,11 @@ import Testing
         ("{\"windows\": 3}", "c.json: missing required key 'streams'"),
         ("{\"streams\": \"stable\"}", "c.json: field 'streams' must be an array"),
         ("{\"streams\": [\"stable\"], \"windows\": \"four\"}", "c.json: field 'windows' must be a positive integer"),
+        (
+            "{\"streams\": [\"stable\"], \"profiling_subset\": \"random\"}",
+            "c.json: field 'profiling_subset' must be 'fixed' or 'rotating'"
+        ),
+        ("{\"streams\": [\"stable\"], \"profile_epochs\": 1.5}", "field 'profile_epochs' must be a positive integer"),
         (
             "{\"streams\": [\"stable\"], \"serve_profiled_models\": \"yes\"}",
             "field 'serve_profiled_models' must be true or false"

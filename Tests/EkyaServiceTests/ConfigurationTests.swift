@@ -1,4 +1,5 @@
 import EkyaCore
+import EkyaML
 import EkyaRuntime
 import Testing
 
@@ -41,14 +42,21 @@ import Testing
             {"token": "t", "data_dir": "/d", "serve_profiled_models": false, "refine_with_idle_capacity": false,
              "serve_improved_epochs": false, "profile_in_background": false, "retrain_serving_model": false,
              "full_rate_headroom": 2, "learning_rate": 0.05, "optimizer": "adam", "policy": "own-stream",
-             "grid": "paper"}
+             "grid": "paper", "profiling_subset": "rotating", "predictor": "ekya-optimus"}
             """#,
             file: "c.json"
-        ).runtimeSettings
-        #expect(!features.servesProfiledModels && !features.refinesWithIdleCapacity && !features.servesImprovedEpochs)
-        #expect(!features.profilesInBackground && !features.retrainsServingModel)
-        #expect(features.fullRateHeadroom == 2 && features.learningRate == 0.05 && features.optimizer == .adam)
-        #expect(features.policy == .ownStream && features.configurations.count == 18)
+        )
+        #expect(features.features.accuracyPredictor.name == "ekya-optimus")
+        let settings = features.runtimeSettings
+        #expect(!settings.servesProfiledModels && !settings.refinesWithIdleCapacity && !settings.servesImprovedEpochs)
+        #expect(!settings.profilesInBackground && !settings.retrainsServingModel)
+        #expect(settings.fullRateHeadroom == 2 && settings.learningRate == 0.05 && settings.optimizer == .adam)
+        #expect(settings.policy == .ownStream && settings.configurations.count == 18)
+        #expect(features.runtimeSettings.profilingSubset == .rotating)
+        #expect(
+            try ServiceConfiguration.parse(#"{"token": "t", "data_dir": "/d"}"#, file: "c.json")
+                .runtimeSettings.profilingSubset == .fixed
+        )
         let secure = try ServiceConfiguration.parse(
             #"{"token": "t", "data_dir": "/d", "tls_cert": "c.pem", "tls_key": "k.pem", "stall_seconds": 30}"#,
             file: "c.json"
@@ -73,6 +81,11 @@ import Testing
         ),
         ("[1]", "c.json: the configuration must be a JSON object"),
         (#"{"token": "t", "data_dir": "/d", "teacher": "oracle"}"#, "c.json: field 'teacher' must be"),
+        (
+            #"{"token": "t", "data_dir": "/d", "profiling_subset": "random"}"#,
+            "c.json: field 'profiling_subset' must be 'fixed' or 'rotating'"
+        ),
+        (#"{"token": "t", "data_dir": "/d", "predictor": "oracle"}"#, "c.json: field 'predictor' must be one of"),
         (#"{"token": "t", "data_dir": "/d", "store": "mysql://x/y"}"#, "c.json: field 'store'"),
         (#"{"token": "t", "data_dir": "/d", "node_id": "edge-1"}"#, "c.json: a node id needs a PostgreSQL store"),
         (

@@ -2,6 +2,7 @@ import ArgumentParser
 import EkyaCore
 import EkyaData
 import EkyaDataML
+import EkyaML
 import EkyaRuntime
 import EkyaSimulation
 import Foundation
@@ -57,6 +58,14 @@ struct LiveOptions: ParsableArguments {
 
     @Option(help: "Micro-profiling: fraction of the window's labelled data each profiling run trains on (Ekya: 0.1).")
     var profileFraction: Double = 0.25
+
+    @Option(
+        help: """
+            Which crops successive micro-profiling epochs train on: fixed (the same sub-sample every epoch, \
+            Ekya) or rotating (consecutive disjoint slices).
+            """
+    )
+    var profilingSubset: TrainingPlan.Subset = .fixed
 
     @Option(
         help: """
@@ -166,7 +175,7 @@ struct LiveOptions: ParsableArguments {
         let scenarios = try streams.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
         let clockMode = clock
         let teacherKind = teacher
-        return try RuntimeSettings(
+        var settings = RuntimeSettings(
             scenarios: scenarios,
             windows: windows,
             windowSeconds: windowSeconds,
@@ -190,7 +199,9 @@ struct LiveOptions: ParsableArguments {
             learningRate: learningRate,
             optimizer: optimizer,
             seed: seed
-        ).validatedForCommandLine()
+        )
+        settings.profilingSubset = profilingSubset
+        return try settings.validatedForCommandLine()
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EkyaCore
 import EkyaData
+import EkyaML
 import EkyaRuntime
 import EkyaService
 import EkyaVideo
@@ -29,6 +30,7 @@ struct RunCommand: ParsableCommand {
                "full_rate_headroom": 1.5,    a stream at full frame rate keeps this multiple of its full-rate share
                "predictor": "optimus-work" | "ekya-optimus" | "optimus-all",
                "grid": "small" | "paper",   6 configurations, or the paper's 18 (× 25/50/100 % of the data)
+               "profile_epochs": 2, "profiling_subset": "fixed" | "rotating",   micro-profiling epochs, and their crops
                "data_directory": "/usr/share/datasets/fashion-mnist", "plot": "run.svg", "trace_out": "run.csv",
                "json": false}
             """
@@ -137,6 +139,8 @@ struct RunConfiguration: Decodable, Equatable {
     var fullRateHeadroom: Double?
     var predictor: String?
     var grid: String?
+    var profileEpochs: Int?
+    var profilingSubset: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case streams, schedulers, windows, devices, slowdown, clock, policy, seed, optimizer, plot, json, teacher
@@ -154,6 +158,8 @@ struct RunConfiguration: Decodable, Equatable {
         case profileInBackground = "profile_in_background"
         case retrainServingModel = "retrain_serving_model"
         case fullRateHeadroom = "full_rate_headroom"
+        case profileEpochs = "profile_epochs"
+        case profilingSubset = "profiling_subset"
     }
 
     /// Parses and validates a configuration; errors name the file and the field.
@@ -172,7 +178,7 @@ struct RunConfiguration: Decodable, Equatable {
             throw AppError.invalidOption("\(file): key '\(duplicate)' appears twice")
         }
         // Integers are checked here, so that 1.5 or 1e30 is named as a bad integer, not as bad JSON.
-        for key in [CodingKeys.windows, .devices, .seed] {
+        for key in [CodingKeys.windows, .devices, .seed, .profileEpochs] {
             guard let value = dictionary[key.rawValue] else { continue }
             guard let number = jsonInteger(value), number >= (key == .seed ? 0 : 1) else {
                 throw AppError.invalidOption(
@@ -266,6 +272,9 @@ struct RunConfiguration: Decodable, Equatable {
         if let grid, RetrainingConfiguration.grid(named: grid) == nil {
             throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
         }
+        if let profilingSubset, TrainingPlan.Subset(rawValue: profilingSubset) == nil {
+            throw AppError.invalidOption("\(file): field 'profiling_subset' must be 'fixed' or 'rotating'")
+        }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
         }
@@ -280,7 +289,7 @@ struct RunConfiguration: Decodable, Equatable {
 
     func settings() throws -> RuntimeSettings {
         let clockMode = clock.flatMap(ClockMode.init(rawValue:)) ?? .virtual
-        return RuntimeSettings(
+        var settings = RuntimeSettings(
             scenarios: streams.compactMap { ScenarioPreset(rawValue: $0.scenario) },
             windows: windows ?? 4,
             windowSeconds: windowSeconds ?? 60,
@@ -289,6 +298,7 @@ struct RunConfiguration: Decodable, Equatable {
             slowdown: clockMode == .wall ? 1 : (slowdown ?? 10),
             clock: clockMode,
             configurations: RetrainingConfiguration.grid(named: grid ?? "small") ?? RetrainingConfiguration.defaultGrid,
+            profileEpochs: profileEpochs ?? 2,
             servesProfiledModels: serveProfiledModels ?? true,
             refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
             servesImprovedEpochs: serveImprovedEpochs ?? true,
@@ -302,5 +312,7 @@ struct RunConfiguration: Decodable, Equatable {
             optimizer: optimizer.flatMap(OptimizerKind.init(rawValue:)) ?? .sgd,
             seed: seed ?? 1
         )
+        settings.profilingSubset = profilingSubset.flatMap(TrainingPlan.Subset.init(rawValue:)) ?? .fixed
+        return settings
     }
 }
