@@ -157,6 +157,7 @@ public struct RuntimeSettings: Sendable {
         configurations: [RetrainingConfiguration] = RetrainingConfiguration.defaultGrid,
         profileEpochs: Int = 2,
         profileFraction: Double = 0.25,
+        profilingSubset: TrainingPlan.Subset = .fixed,
         pruneFraction: Double = 0.34,
         servesProfiledModels: Bool = true,
         refinesWithIdleCapacity: Bool = true,
@@ -184,6 +185,7 @@ public struct RuntimeSettings: Sendable {
         self.configurations = configurations
         self.profileEpochs = profileEpochs
         self.profileFraction = profileFraction
+        self.profilingSubset = profilingSubset
         self.pruneFraction = pruneFraction
         self.servesProfiledModels = servesProfiledModels
         self.refinesWithIdleCapacity = refinesWithIdleCapacity

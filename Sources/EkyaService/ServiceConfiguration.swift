@@ -112,7 +112,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
 
     /// The runtime settings of the service's windows (virtual clock: real compute, nothing sleeps).
     public var runtimeSettings: RuntimeSettings {
-        var settings = RuntimeSettings(
+        RuntimeSettings(
             scenarios: streams.map(\.scenario),
             windows: 1,
             windowSeconds: windowSeconds,
@@ -122,6 +122,7 @@ public struct ServiceConfiguration: Sendable, Equatable {
             clock: .virtual,
             configurations: RetrainingConfiguration.grid(named: features.grid) ?? RetrainingConfiguration.defaultGrid,
             profileEpochs: profileEpochs,
+            profilingSubset: features.profilingSubset,
             servesProfiledModels: features.servesProfiledModels,
             refinesWithIdleCapacity: features.refinesWithIdleCapacity,
             servesImprovedEpochs: features.servesImprovedEpochs,
@@ -135,8 +136,6 @@ public struct ServiceConfiguration: Sendable, Equatable {
             optimizer: features.optimizer,
             seed: seed
         )
-        settings.profilingSubset = features.profilingSubset
-        return settings
     }
 
     public static let keys =
@@ -516,7 +515,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
         }
         if let subset = try fields.string("profiling_subset") {
             guard let kind = TrainingPlan.Subset(rawValue: subset) else {
-                throw fields.fail("field 'profiling_subset' must be 'fixed' or 'rotating', not '\(subset)'")
+                throw fields.fail("field 'profiling_subset' must be \(TrainingPlan.Subset.choices), not '\(subset)'")
             }
             features.profilingSubset = kind
         }

@@ -175,7 +175,7 @@ struct LiveOptions: ParsableArguments {
         let scenarios = try streams.split(separator: ",").map { try ScenarioPreset(named: String($0)) }
         let clockMode = clock
         let teacherKind = teacher
-        var settings = RuntimeSettings(
+        return try RuntimeSettings(
             scenarios: scenarios,
             windows: windows,
             windowSeconds: windowSeconds,
@@ -186,6 +186,7 @@ struct LiveOptions: ParsableArguments {
             configurations: try RetrainingConfiguration.option(grid),
             profileEpochs: profileEpochs,
             profileFraction: profileFraction,
+            profilingSubset: profilingSubset,
             pruneFraction: pruneFraction,
             servesProfiledModels: serveProfiledModels,
             refinesWithIdleCapacity: refineWithIdleCapacity,
@@ -199,9 +200,7 @@ struct LiveOptions: ParsableArguments {
             learningRate: learningRate,
             optimizer: optimizer,
             seed: seed
-        )
-        settings.profilingSubset = profilingSubset
-        return try settings.validatedForCommandLine()
+        ).validatedForCommandLine()
     }
 }
 

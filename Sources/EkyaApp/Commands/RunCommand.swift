@@ -273,7 +273,7 @@ struct RunConfiguration: Decodable, Equatable {
             throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
         }
         if let profilingSubset, TrainingPlan.Subset(rawValue: profilingSubset) == nil {
-            throw AppError.invalidOption("\(file): field 'profiling_subset' must be 'fixed' or 'rotating'")
+            throw AppError.invalidOption("\(file): field 'profiling_subset' must be \(TrainingPlan.Subset.choices)")
         }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
             throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
@@ -289,7 +289,7 @@ struct RunConfiguration: Decodable, Equatable {
 
     func settings() throws -> RuntimeSettings {
         let clockMode = clock.flatMap(ClockMode.init(rawValue:)) ?? .virtual
-        var settings = RuntimeSettings(
+        return RuntimeSettings(
             scenarios: streams.compactMap { ScenarioPreset(rawValue: $0.scenario) },
             windows: windows ?? 4,
             windowSeconds: windowSeconds ?? 60,
@@ -299,6 +299,7 @@ struct RunConfiguration: Decodable, Equatable {
             clock: clockMode,
             configurations: RetrainingConfiguration.grid(named: grid ?? "small") ?? RetrainingConfiguration.defaultGrid,
             profileEpochs: profileEpochs ?? 2,
+            profilingSubset: profilingSubset.flatMap(TrainingPlan.Subset.init(rawValue:)) ?? .fixed,
             servesProfiledModels: serveProfiledModels ?? true,
             refinesWithIdleCapacity: refineWithIdleCapacity ?? true,
             servesImprovedEpochs: serveImprovedEpochs ?? true,
@@ -312,7 +313,5 @@ struct RunConfiguration: Decodable, Equatable {
             optimizer: optimizer.flatMap(OptimizerKind.init(rawValue:)) ?? .sgd,
             seed: seed ?? 1
         )
-        settings.profilingSubset = profilingSubset.flatMap(TrainingPlan.Subset.init(rawValue:)) ?? .fixed
-        return settings
     }
 }
