@@ -34,7 +34,7 @@ public struct FleetStream: Sendable, Equatable {
 /// Places streams on nodes by inference load per device, with hysteresis.
 ///
 /// A stream without a live owner goes to the live node whose load per device would be lowest with it
-/// (a heap: O(M log N) for M streams on N nodes). A stream that has a live owner stays, unless moving it
+/// (a heap per stream load: O(M log N) for M streams on N nodes). A stream that has a live owner stays, unless moving it
 /// lowers the most loaded node's load per device by more than `hysteresis` below where it would land:
 /// a node that comes back takes orphans and relieves overloaded nodes, but does not pull streams from
 /// nodes that are merely a little busier (no flapping).
@@ -83,35 +83,47 @@ public struct FleetAssigner: Sendable {
         }
         // Node positions in the order given, so that ties break the same way every run.
         let alive = nodes.indices.filter { index[nodes[$0].id] == $0 }
-        var heap = Heap(alive.map { Slot(perDevice: perDevice($0), node: $0) })
-        // The heaviest first: they are the hardest to fit.
+        // The live node where `extra` more load gives the lowest load per device (ties: the first given).
+        func bestNode(for extra: Double, excluding excluded: Int) -> Int? {
+            alive.filter { $0 != excluded }.min {
+                let (left, right) = (perDevice($0, adding: extra), perDevice($1, adding: extra))
+                return left != right ? left < right : $0 < $1
+            }
+        }
+        // The heaviest first: they are the hardest to fit. An orphan goes where its load per device *with it*
+        // is lowest (not where the load is lowest now: on nodes of unequal speed the two differ, and placing
+        // by the load before would put a stream on a slow node only for the relief below to take another
+        // away, a swap repeated at every window boundary). Orphans of one load share a heap keyed by the
+        // load per device with one more of them: O(M log N) for M streams on N nodes.
+        var heap = Heap<Slot>()
+        var heapLoad: Double?
         for stream in orphans.sorted(by: { $0.load != $1.load ? $0.load > $1.load : $0.id < $1.id }) {
+            if heapLoad != stream.load {
+                heapLoad = stream.load
+                heap = Heap(alive.map { Slot(perDevice: perDevice($0, adding: stream.load), node: $0) })
+            }
             guard var slot = heap.popMin() else { break }
             load[slot.node] += stream.load
             owners[stream.id] = nodes[slot.node].id
-            slot.perDevice = perDevice(slot.node)
+            slot.perDevice = perDevice(slot.node, adding: stream.load)
             heap.insert(slot)
         }
-        // Relieve overloaded nodes, beyond the hysteresis only.
+        // Relieve overloaded nodes, beyond the hysteresis only: the lightest stream of the most loaded node
+        // moves where it lands lowest, while that saves more than `hysteresis` per device.
         var moves = 0
-        while moves < streams.count, let lightest = heap.min {
+        while moves < streams.count {
             guard
                 let heaviest = alive.max(by: {
                     perDevice($0) < perDevice($1) || (perDevice($0) == perDevice($1) && $0 > $1)
                 }),
-                heaviest != lightest.node,
                 let stream = held[heaviest]?.min(by: { $0.load < $1.load }),
-                perDevice(heaviest) - perDevice(lightest.node, adding: stream.load) > hysteresis
+                let lightest = bestNode(for: stream.load, excluding: heaviest),
+                perDevice(heaviest) - perDevice(lightest, adding: stream.load) > hysteresis
             else { break }
-            _ = heap.popMin()
             held[heaviest]?.removeAll { $0.id == stream.id }
             load[heaviest] -= stream.load
-            load[lightest.node] += stream.load
-            owners[stream.id] = nodes[lightest.node].id
-            heap.insert(Slot(perDevice: perDevice(lightest.node), node: lightest.node))
-            heap = Heap(
-                heap.unordered.map { $0.node == heaviest ? Slot(perDevice: perDevice(heaviest), node: heaviest) : $0 }
-            )
+            load[lightest] += stream.load
+            owners[stream.id] = nodes[lightest].id
             moves += 1
         }
         return owners

@@ -149,7 +149,11 @@ import Testing
     static let nodes = ["a", "b", "c"].map { FleetNode(id: $0, devices: 1) }
 
     /// Every node acting on its own moves until nothing changes; returns the owners and the rounds it took.
-    static func settle(_ nodes: [FleetNode], from owners: [String: String]) -> (owners: [String: String], rounds: Int) {
+    static func settle(
+        _ nodes: [FleetNode],
+        from owners: [String: String],
+        streams: [FleetStream] = streams
+    ) -> (owners: [String: String], rounds: Int) {
         var owners = owners
         for round in 1...10 {
             var changed = false
@@ -187,6 +191,33 @@ import Testing
             assigner: FleetAssigner()
         )
         #expect(moves.acquire.isEmpty)
+    }
+
+    @Test func aStreamAddedBesideASlowNodeIsPlacedOnceAndNothingSwapsAfterwards() {
+        // Given two slow nodes (half speed) holding one and two streams (2 and 4 per device), a typical one
+        // holding two (2 per device), and a sixth stream added
+        let nodes = [
+            FleetNode(id: "a", devices: 1, speed: 0.5), FleetNode(id: "b", devices: 1, speed: 0.5),
+            FleetNode(id: "c", devices: 1),
+        ]
+        let streams = (0..<6).map { FleetStream(id: "s\($0)", load: 1) }
+        let owners = ["s0": "a", "s1": "b", "s2": "b", "s3": "c", "s4": "c"]
+        // Then it goes where it lands lowest (c: 3 per device; on a, at 4, the relief would hand a's other
+        // stream on, and the two would swap at every window boundary) and every node's next plan is empty
+        let (settled, rounds) = Self.settle(nodes, from: owners, streams: streams)
+        #expect(settled.count == 6)
+        #expect(settled["s5"] == "c")
+        #expect(rounds <= 2, "\(settled)")
+        for node in nodes {
+            let moves = FleetPlanner.moves(
+                node: node.id,
+                nodes: nodes,
+                streams: streams,
+                owners: settled,
+                assigner: FleetAssigner()
+            )
+            #expect(moves == FleetMoves(), "\(node.id): \(moves)")
+        }
     }
 
     @Test func aLostNodesStreamsGoToTheOthersAndItsReturnMovesOnlyWhatBalanceNeeds() {
