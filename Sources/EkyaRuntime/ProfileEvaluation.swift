@@ -27,6 +27,14 @@ public struct ProfileEvaluation {
         /// Accuracy of the starting and of the retrained model on the window's inference frames.
         public var startTestAccuracy: Double = 0
         public var actualTestAccuracy: Double = 0
+
+        /// The highest accuracy this row's profiling saw: the starting one or a profiled point.
+        public var bestSeen: Double { observed.map(\.accuracy).reduce(startAccuracy, max) }
+
+        /// The ``PredictionInterval`` around predictor `index`'s prediction.
+        public func interval(predictor index: Int) -> PredictionInterval {
+            PredictionInterval(prediction: predictedAccuracy[index], group: layers, bestSeen: bestSeen)
+        }
     }
 
     /// Error statistics of one predictor.
@@ -205,10 +213,7 @@ public struct ProfileEvaluation {
                 let selected = rows.indices.filter { rows[$0].epochs == epochs }.map { errors[$0] }
                 bias[epochs] = selected.reduce(0, +) / Double(max(1, selected.count))
             }
-            let covered = rows.filter {
-                PredictionInterval(prediction: $0.predictedAccuracy[index], group: $0.layers, epochs: $0.epochs)
-                    .contains($0.actualAccuracy)
-            }
+            let covered = rows.filter { $0.interval(predictor: index).contains($0.actualAccuracy) }
             return Summary(
                 predictor: predictors[index],
                 medianAbsoluteError: median,

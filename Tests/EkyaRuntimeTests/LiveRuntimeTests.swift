@@ -444,7 +444,8 @@ import Testing
         #expect(evaluation.summaries.count == 4)
         // Only optimus-work, the predictor the intervals are calibrated for, reports their coverage.
         let covered = evaluation.rows.filter {
-            PredictionInterval(prediction: $0.predictedAccuracy[2], group: .head, epochs: $0.epochs)
+            let best = $0.observed.map(\.accuracy).reduce($0.startAccuracy, max)
+            return PredictionInterval(prediction: $0.predictedAccuracy[2], group: .head, bestSeen: best)
                 .contains($0.actualAccuracy)
         }
         #expect(evaluation.summaries.map(\.intervalCoverage) == [nil, nil, Double(covered.count) / 2, nil])
