@@ -17,13 +17,12 @@ enum AppError: Error, CustomStringConvertible {
     }
 }
 
-extension AccuracyPredictors {
+extension PredictorKind {
     /// The predictor called `name`, or an error naming the known ones.
-    static func chosen(_ name: String) throws -> any AccuracyPredictor {
-        guard let predictor = named(name) else {
-            let known = all.map(\.name).joined(separator: ", ")
-            throw AppError.invalidOption("unknown predictor '\(name)'; known: \(known)")
+    static func chosen(_ name: String) throws -> PredictorKind {
+        guard let kind = PredictorKind(rawValue: name) else {
+            throw AppError.invalidOption("unknown predictor '\(name)'; known: \(names)")
         }
-        return predictor
+        return kind
     }
 }

@@ -28,7 +28,7 @@ enum ConfigSchema {
         case "optimizer": return ["enum": ["sgd", "adam"]]
         case "teacher": return ["enum": TeacherKind.allCases.map(\.rawValue)]
         case "grid": return ["enum": ["small", "paper"]]
-        case "predictor": return ["enum": AccuracyPredictors.all.map(\.name)]
+        case "predictor": return ["enum": PredictorKind.allCases.map(\.rawValue)]
         case "profiling_subset": return ["enum": TrainingPlan.Subset.allCases.map(\.rawValue)]
         case "pause_seconds": return ["type": "number", "minimum": 0, "maximum": 86_400]
         case "stall_seconds": return ["type": "number", "minimum": 1, "maximum": 86_400]

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EkyaCore
 import EkyaML
 import EkyaRuntime
 import Foundation
@@ -22,6 +23,7 @@ extension ClockMode: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension TeacherKind: ExpressibleByArgument {}
 extension TrainingPlan.Subset: ExpressibleByArgument {}
+extension PredictorKind: ExpressibleByArgument {}
 
 /// `--device`: where the models of a command compute.
 struct DeviceOption: ParsableArguments {

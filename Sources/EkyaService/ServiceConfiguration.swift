@@ -468,13 +468,8 @@ public struct RuntimeFeatures: Sendable, Equatable {
     public var grid = "small"
     /// Which crops successive micro-profiling epochs train on (`fixed`: Ekya's sub-sample; `rotating`).
     public var profilingSubset = TrainingPlan.Subset.fixed
-    /// The micro-profiler's accuracy predictor (``AccuracyPredictors``), as `ekya run`'s `predictor`.
-    public var predictor = "optimus-work"
-
-    /// The predictor called `predictor` (validated when the configuration is parsed).
-    public var accuracyPredictor: any AccuracyPredictor {
-        AccuracyPredictors.named(predictor) ?? OptimusWorkPredictor()
-    }
+    /// The micro-profiler's accuracy predictor, as `ekya run`'s `predictor`.
+    public var predictor = PredictorKind.optimusWork
 
     public init() {}
 
@@ -520,11 +515,10 @@ public struct RuntimeFeatures: Sendable, Equatable {
             features.profilingSubset = kind
         }
         if let predictor = try fields.string("predictor") {
-            guard AccuracyPredictors.named(predictor) != nil else {
-                let names = AccuracyPredictors.all.map(\.name).joined(separator: ", ")
-                throw fields.fail("field 'predictor' must be one of \(names), not '\(predictor)'")
+            guard let kind = PredictorKind(rawValue: predictor) else {
+                throw fields.fail("field 'predictor' must be one of \(PredictorKind.names), not '\(predictor)'")
             }
-            features.predictor = predictor
+            features.predictor = kind
         }
         return features
     }
@@ -536,7 +530,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
         "retrain_serving_model":\(retrainsServingModel),"full_rate_headroom":\(fullRateHeadroom),\
         "learning_rate":\(learningRate),"optimizer":"\(optimizer.rawValue)","policy":"\(policy.rawValue)",\
         "grid":"\(grid)","profiling_subset":"\(profilingSubset.rawValue)",\
-        "predictor":"\(predictor)"
+        "predictor":"\(predictor.rawValue)"
         """
     }
 }

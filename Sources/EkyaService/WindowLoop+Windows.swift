@@ -93,7 +93,7 @@ extension WindowLoop {
             result = try session.runWindow(
                 number,
                 scheduler: scheduler,
-                predictor: configuration.features.accuracyPredictor,
+                predictor: configuration.features.predictor.predictor,
                 shouldStop: {
                     // Polled at every executor tick: the heartbeat of the stall detector.
                     self.state.update { $0.lastProgress = ContinuousClock.now }

@@ -94,7 +94,8 @@ import Testing
         #expect(steep <= 1)
         #expect(steep >= 0.95)
         #expect(predictor.predict(startAccuracy: 0.4, observed: [], epochs: 5) == 0.4)
-        #expect(AccuracyPredictors.named("optimus-work") != nil)
+        // Every kind's predictor answers to the kind's name.
+        #expect(PredictorKind.allCases.allSatisfy { $0.predictor.name == $0.rawValue })
     }
 
     @Test func failuresAreErrorsNotNaN() {

@@ -46,7 +46,7 @@ import Testing
             """#,
             file: "c.json"
         )
-        #expect(features.features.accuracyPredictor.name == "ekya-optimus")
+        #expect(features.features.predictor == .ekyaOptimus)
         let settings = features.runtimeSettings
         #expect(!settings.servesProfiledModels && !settings.refinesWithIdleCapacity && !settings.servesImprovedEpochs)
         #expect(!settings.profilesInBackground && !settings.retrainsServingModel)

@@ -19,12 +19,11 @@ struct CurveCommand: ParsableCommand {
     @Option(help: "Comma-separated epoch counts to predict.")
     var predict: String
 
-    @Option(help: "Predictor: ekya-optimus (the Ekya authors' procedure) or optimus-all.")
-    var predictor: String = "ekya-optimus"
+    @Option(help: "Predictor: ekya-optimus (the Ekya authors' procedure), optimus-all or optimus-work (ours).")
+    var predictor: PredictorKind = .ekyaOptimus
 
     func validate() throws {
         guard (0...1).contains(start) else { throw ValidationError("--start must be an accuracy in 0...1") }
-        _ = try AccuracyPredictors.chosen(predictor)
         _ = try points()
         _ = try epochs()
     }
@@ -53,7 +52,7 @@ struct CurveCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosen = try AccuracyPredictors.chosen(predictor)
+        let chosen = predictor.predictor
         let observations = try points()
         for epochs in try epochs() {
             let value = chosen.predict(startAccuracy: start, observed: observations, epochs: epochs)

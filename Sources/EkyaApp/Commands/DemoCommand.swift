@@ -144,7 +144,7 @@ struct LiveOptions: ParsableArguments {
             by `ekya profile --verify`), ekya-optimus (the paper's), optimus-all.
             """
     )
-    var predictor: String = "optimus-work"
+    var predictor: PredictorKind = .optimusWork
 
     @Option(
         help: """
@@ -282,7 +282,7 @@ enum LiveSession {
         plot: String?,
         traceOut: String?,
         json: Bool,
-        predictor predictorName: String = "optimus-work"
+        predictor kind: PredictorKind = .optimusWork
     ) throws {
         // Outputs are checked before any training, so a bad path fails in a second, not after the run.
         for (option, path) in [("--plot / plot", plot), ("--trace-out / trace_out", traceOut)] {
@@ -291,7 +291,7 @@ enum LiveSession {
             }
         }
         let chosen = try names.map { try SchedulerSpec.make($0) }
-        let predictor = try AccuracyPredictors.chosen(predictorName)
+        let predictor = kind.predictor
         let pool: ImagePool
         do {
             pool = try FashionMNIST.loadAll(from: dataDirectory)

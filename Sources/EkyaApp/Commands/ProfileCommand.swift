@@ -111,12 +111,16 @@ struct ProfileCommand: ParsableCommand {
     /// The configurations `--grid` names.
     func configurations() throws -> [RetrainingConfiguration] { try RetrainingConfiguration.option(grid) }
 
+    func chosenPredictors() throws -> [PredictorKind] {
+        try predictors.split(separator: ",").map { try PredictorKind.chosen(String($0)) }
+    }
+
     func validate() throws {
         _ = try range()
         _ = try configurations()
         _ = try seeds()
         _ = try scenarios()
-        for name in predictors.split(separator: ",") { _ = try AccuracyPredictors.chosen(String(name)) }
+        _ = try chosenPredictors()
         guard profileEpochs >= 1, slowdown > 0 else {
             throw ValidationError("--profile-epochs must be ≥ 1 and --slowdown positive")
         }
@@ -129,7 +133,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chosen = predictors.split(separator: ",").compactMap { AccuracyPredictors.named(String($0)) }
+        let chosen = try chosenPredictors().map(\.predictor)
         let pool: ImagePool
         do {
             pool = try FashionMNIST.loadAll(from: dataDirectory)

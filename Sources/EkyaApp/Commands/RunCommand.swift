@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
             plot: file.plot,
             traceOut: file.traceOut,
             json: file.json ?? false,
-            predictor: file.predictor ?? "optimus-work"
+            predictor: try file.predictor.map(PredictorKind.chosen) ?? .optimusWork
         )
     }
 }
@@ -264,7 +264,7 @@ struct RunConfiguration: Decodable, Equatable {
         }
         if let predictor {
             do {
-                _ = try AccuracyPredictors.chosen(predictor)
+                _ = try PredictorKind.chosen(predictor)
             } catch {
                 throw AppError.invalidOption("\(file): field 'predictor': \(error)")
             }

@@ -136,14 +136,22 @@ public struct OptimusWorkPredictor: AccuracyPredictor {
     }
 }
 
-/// Accuracy predictors by name.
-public enum AccuracyPredictors {
-    public static let all: [any AccuracyPredictor] = [
-        EkyaOptimusPredictor(), OptimusFitAllPredictor(), OptimusWorkPredictor(),
-    ]
+/// The micro-profiler's accuracy predictors, by the names the CLI and configuration files use.
+public enum PredictorKind: String, Sendable, CaseIterable {
+    /// Ekya's procedure: the Optimus curve over profiling epochs (the paper's).
+    case ekyaOptimus = "ekya-optimus"
+    case optimusAll = "optimus-all"
+    /// Ours: the Optimus curve over work (full-data epochs' worth of steps); the default.
+    case optimusWork = "optimus-work"
 
-    /// The predictor called `name`.
-    public static func named(_ name: String) -> (any AccuracyPredictor)? {
-        all.first { $0.name == name }
+    public var predictor: any AccuracyPredictor {
+        switch self {
+        case .ekyaOptimus: EkyaOptimusPredictor()
+        case .optimusAll: OptimusFitAllPredictor()
+        case .optimusWork: OptimusWorkPredictor()
+        }
     }
+
+    /// The names, for help texts and errors.
+    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
