@@ -230,7 +230,10 @@ enum CLI {
         (["--start", "1.5", "--observed", "5:0.8", "--predict", "5"], "--start must be an accuracy"),
         (["--start", "0.5", "--observed", "5-0.8", "--predict", "5"], "'5-0.8' is not epochs:accuracy"),
         (["--start", "0.5", "--observed", "5:0.8", "--predict", "x"], "'x' is not a non-negative number"),
-        (["--start", "0.5", "--observed", "5:0.8", "--predict", "5", "--predictor", "oracle"], "provide one of 'ekya-optimus', 'optimus-all' or 'optimus-work'"),
+        (
+            ["--start", "0.5", "--observed", "5:0.8", "--predict", "5", "--predictor", "oracle"],
+            "provide one of 'ekya-optimus', 'optimus-all' or 'optimus-work'"
+        ),
     ])
     func badInputFailsClearly(arguments: [String], message: String) throws {
         let result = try CLI.run(["curve"] + arguments)
@@ -267,7 +270,10 @@ enum CLI {
         (["demo", "--profile-fraction", "1.5"], "--profile-fraction must be a number in 0.01...1"),
         (["demo", "--prune-fraction", "1"], "--prune-fraction must be a number in 0...0.9"),
         (["demo", "--grid", "huge"], "--grid must be 'small' (6 configurations) or 'paper' (18)"),
-        (["demo", "--predictor", "crystal-ball", "--windows", "1"], "The value 'crystal-ball' is invalid for '--predictor"),
+        (
+            ["demo", "--predictor", "crystal-ball", "--windows", "1"],
+            "The value 'crystal-ball' is invalid for '--predictor"
+        ),
         (["demo", "--teacher", "oracle"], "The value 'oracle' is invalid for '--teacher <teacher>'"),
         (["demo", "--label-error-rate", "2"], "--label-error-rate must be a number in 0...1"),
         (["demo", "--full-rate-headroom", "0.5"], "--full-rate-headroom must be a number in 1...4"),
