@@ -173,6 +173,36 @@ import Testing
         #expect(throws: EkyaError.self) { try SchedulerSpec.make("optimal+pool=1.5") }
     }
 
+    @Test func aFinerPlanningQuantumSplitsAScarceDeviceBetweenManyStreams() throws {
+        // Six streams on one device in quanta of 0.1: under two quanta each, so most get one job or none
+        let streams = (0..<6).map { index in
+            PlanningStream(
+                id: "s\(index)",
+                currentAccuracy: 0.6,
+                options: [PlanningOption(name: "cheap", endAccuracy: 0.8, cost: 5)]
+            )
+        }
+        let problem = PlanningProblem(
+            streams: streams,
+            capacity: try Capacity(devices: 1, quantum: 0.1),
+            timing: try WindowTiming(length: 200, labellingDelay: 2),
+            now: 0
+        )
+        let coarse = try SchedulerSpec.make("optimal").plan(problem)
+        let tuned = try #require(try SchedulerSpec.make("optimal+quantum=0.025") as? TunedScheduler)
+        // Then the base plans in quanta of 0.025: every stream gets inference and a training job
+        #expect(tuned.prepare(problem).capacity.quantum == 0.025)
+        let fine = tuned.plan(problem)
+        #expect(fine.streams.allSatisfy { $0.inference > 0 && $0.training > 0 && $0.option == 0 })
+        for share in fine.jobShares { #expect(abs((share / 0.025).rounded() * 0.025 - share) < 1e-9) }
+        #expect(fine.jobShares.reduce(0, +) <= 1 + 1e-9)
+        #expect(fine.estimatedAccuracy > coarse.estimatedAccuracy)
+        // A quantum that does not divide a device, or one coarser than the problem's, is refused or ignored
+        #expect(throws: EkyaError.self) { try SchedulerSpec.make("optimal+quantum=0.03") }
+        let coarser = try #require(try SchedulerSpec.make("optimal+quantum=0.5") as? TunedScheduler)
+        #expect(coarser.prepare(problem).capacity.quantum == 0.1)
+    }
+
     @Test func poolingBeatsTrustingNoisyPredictionsWhenRealDifferencesAreSmall() throws {
         // Real end accuracies differ by at most 2 points between configurations; predictions carry
         // ±10-point noise. Trusting them buys expensive jobs for nothing; pooling lets cost decide.

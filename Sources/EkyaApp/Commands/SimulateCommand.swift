@@ -27,6 +27,8 @@ struct SimulateCommand: ParsableCommand {
               shrink=F        keep only F of each predicted accuracy gain.
               pool=W          pull predicted accuracies towards the stream's mean (keep weight W).
               fill            water-fill unusable inference share and spare capacity to slow streams.
+              refine          retrain finished streams with further configurations on idle capacity.
+              quantum=Q       plan in quanta of Q (finer than --delta) so many streams on few devices split well.
             Re-allocation policies (--policy): paper, code-system, code-simulator, own-stream.
             Models (--model): ours (default) or ekya-code, the authors' simulator semantics quirks included \
             (no per-job device cap, integer-second timetable, fair redistribution); under ekya-code thief-sco \

@@ -4,10 +4,11 @@ public enum SchedulerSpec {
     public static let knownNamesDescription =
         "ekya, thief, thief-fixpoint, thief-lookahead, thief-fixpoint-lookahead, thief-sco, optimal, inference-only, uniform:<config>:<inference%> "
         + "(e.g. uniform:hp5-15:50), and <base>+<feature>+… with features cal=none|global|config|family|stream|hier, "
-        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill, refine"
+        + "progress, check=<seconds>, robust=<quantile>, floor=<share>, shrink=<factor>, pool=<weight>, fill, refine, "
+        + "quantum=<share>"
 
     /// The recommended combination, selectable as `ekya`.
-    public static let recommended = "optimal+progress+check=10+fill+pool=0.35+refine"
+    public static let recommended = "optimal+progress+check=10+fill+pool=0.35+refine+quantum=0.025"
 
     /// The scheduler called `name`.
     public static func make(_ name: String) throws(EkyaError) -> any Scheduler {
@@ -77,6 +78,12 @@ public enum SchedulerSpec {
             case "shrink": tuned.gainShrinkage = try number(0...1)
             case "pool": tuned.poolingWeight = try number(0...1)
             case "refine": tuned.refinesWithIdleCapacity = true
+            case "quantum":
+                let quantum = try number(0.001...1)
+                guard (try? Capacity(devices: 1, quantum: quantum)) != nil else {
+                    throw .invalidSchedulerSpec(name, reason: "quantum= needs 1/quantum to be a whole number")
+                }
+                tuned.planningQuantum = quantum
             default:
                 throw .invalidSchedulerSpec(name, reason: "unknown feature '\(feature)'")
             }

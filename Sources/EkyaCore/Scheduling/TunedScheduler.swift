@@ -26,6 +26,11 @@ public struct TunedScheduler: Scheduler {
     public var poolingWeight: Double
     /// Idle capacity retrains finished streams with further configurations (validated swaps).
     public var refinesWithIdleCapacity: Bool = false
+    /// Allocation quantum the base scheduler plans in, when finer than the problem's Δ (nil: Δ).
+    ///
+    /// A coarse Δ leaves many streams on few devices a quantum or two each, and a fixed split that is not held to quanta
+    /// then beats the optimum over them; shares stay continuous for the executor.
+    public var planningQuantum: Double?
     public var label: String
 
     public init(
@@ -129,12 +134,23 @@ public struct TunedScheduler: Scheduler {
                 return updated
             }
         }
+        if let planningQuantum,
+            let finer = Self.finerCapacity(prepared.capacity, quantum: planningQuantum)
+        {
+            prepared.capacity = finer
+        }
         if inferenceFloor > 0, !prepared.streams.isEmpty {
             let quantum = prepared.capacity.quantum
             let fair = (prepared.capacity.total / Double(prepared.streams.count) / quantum).rounded(.down) * quantum
             prepared.inferenceFloor = min(inferenceFloor, fair)
         }
         return prepared
+    }
+
+    /// The capacity in quanta of `quantum`; nil unless that is finer than the problem's Δ.
+    static func finerCapacity(_ capacity: Capacity, quantum: Double) -> Capacity? {
+        guard quantum < capacity.quantum else { return nil }
+        return try? Capacity(devices: capacity.devices, quantum: quantum, packing: capacity.packing)
     }
 
     /// Ratio of the `quantile`-th calibrated cost error to the median one (≥ 1); 1.5 before any history.
