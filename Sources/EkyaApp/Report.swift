@@ -45,6 +45,15 @@ enum Report {
                 }
             }
             lines.append("worst cell vs best-uniform (points): " + margins.joined(separator: ", "))
+            // Against every fixed baseline, not only the best in hindsight: how many each scheduler matches per cell.
+            let total = summary.accuracy.keys.filter { $0.hasPrefix("uniform:") }.count
+            for scheduler in summary.schedulers where scheduler != reference && !scheduler.hasPrefix("uniform:") {
+                let counts = summary.cells.map { summary.uniformBaselinesMatched(by: scheduler, in: $0).matched }
+                lines.append(
+                    "\(scheduler): at or above \(counts.map(String.init).joined(separator: " ")) of \(total) fixed "
+                        + "baselines, per cell"
+                )
+            }
         }
         let lost = rows.filter { $0.placementLoss > 1e-9 }
         if !lost.isEmpty {

@@ -107,8 +107,9 @@ public final class LiveRuntime {
     private var initialSnapshots: [TorchSnapshot] = []
     /// Device-seconds per frame of inference (measured at start-up).
     public internal(set) var frameCost = 0.0
-    /// Stream names chosen by the caller (the service's stream ids); nil: derived from the scenarios.
-    var nameOverride: [String]?
+    /// Stream names: the caller's (the service's stream ids), or one per scenario, numbered if a scenario
+    /// repeats.
+    public let streamNames: [String]
     /// The teacher network used when `settings.teacher` is `.model`.
     ///
     /// The caller loads it (e.g. with `ModelTeacher.trainedModel`); only the thread running windows uses it.
@@ -134,6 +135,9 @@ public final class LiveRuntime {
             )
         }
         self.architecture = .small(inputChannels: 1, classCount: pool.classCount)
+        self.streamNames = settings.scenarios.enumerated().map { index, scenario in
+            settings.scenarios.filter { $0 == scenario }.count > 1 ? "\(scenario.rawValue)-\(index)" : scenario.rawValue
+        }
     }
 
     /// The settings' one validation, and the wall clock's one-device rule.
@@ -157,20 +161,12 @@ public final class LiveRuntime {
         }
         self.settings = settings
         self.streams = streams
-        self.nameOverride = names
+        self.streamNames = names
         self.architecture = .small(inputChannels: 1, classCount: streams.map(\.classCount).max() ?? 1)
     }
 
     /// Classes the streams' labels index (the models' outputs).
     public var classCount: Int { streams.map(\.classCount).max() ?? 1 }
-
-    /// Stream names (one per scenario, numbered if a scenario repeats).
-    public var streamNames: [String] {
-        if let nameOverride { return nameOverride }
-        return settings.scenarios.enumerated().map { index, scenario in
-            settings.scenarios.filter { $0 == scenario }.count > 1 ? "\(scenario.rawValue)-\(index)" : scenario.rawValue
-        }
-    }
 
     func windowData(_ index: Int) -> [StreamWindow] {
         if let cached = windowCache[index] { return cached }
@@ -232,16 +228,16 @@ public final class LiveRuntime {
         var active = [Set<Int>](repeating: Set(settings.configurations.indices), count: streams.count)
         let context = windowContext
         for window in 1...settings.windows {
+            let data = windowData(window)
             let runner = try WindowRun(
                 context: context,
                 window: window,
-                data: windowData(window),
-                serving: serving,
-                carried: carried,
+                inputs: data.indices.map {
+                    WindowRun.Input(data: data[$0], serving: serving[$0], carried: carried[$0], active: active[$0])
+                },
                 history: history,
                 scheduler: scheduler,
-                predictor: predictor,
-                active: active
+                predictor: predictor
             )
             let result = try runner.execute(pace: pace, progress: progress)
             serving = result.serving

@@ -263,13 +263,17 @@ public final class RuntimeSession {
         let runner = try WindowRun(
             context: context,
             window: number,
-            data: entries.map { $0.stream.window(dataIndex) },
-            serving: entries.map(\.serving),
-            carried: entries.map(\.carried),
+            inputs: entries.map {
+                WindowRun.Input(
+                    data: $0.stream.window(dataIndex),
+                    serving: $0.serving,
+                    carried: $0.carried,
+                    active: $0.active
+                )
+            },
             history: history,
             scheduler: scheduler,
-            predictor: predictor,
-            active: entries.map(\.active)
+            predictor: predictor
         )
         var nextObservation = 0.0
         let pace: (Double) throws -> Void = { now in

@@ -6,7 +6,7 @@ import EkyaML
 extension WindowRun {
     /// Per-frame accuracy users got, per-second series, the model's prediction, and share errors.
     func measure() throws -> (carried: [Int?], perSecond: [[Double]]) {
-        var carried = carriedIn
+        var carried = inputs.map(\.carried)
         var perSecond: [[Double]] = []
         let seconds = Int(settings.windowSeconds)
         for index in streams.indices {

@@ -10,7 +10,8 @@ extension WindowRun {
     func label() throws -> Double {
         var cost = 0.0
         streams = []
-        for (index, stream) in data.enumerated() {
+        for (index, input) in inputs.enumerated() {
+            let stream = input.data
             let labels: [Int]
             switch settings.teacher {
             case .groundTruth:
@@ -41,18 +42,18 @@ extension WindowRun {
                 StreamState(
                     name: name,
                     data: stream,
-                    initialServing: initialServing[index],
-                    active: active[index],
+                    initialServing: input.serving,
+                    active: input.active,
                     dataset: try CropModels.dataset(stream.train, labels: labels),
                     inference: InferenceJob(
                         id: "infer-\(name)",
-                        model: initialServing[index],
+                        model: input.serving,
                         frames: stream.test,
                         windowStart: stream.start,
                         meter: settings.meter,
                         resolution: nil
                     ),
-                    serving: initialServing[index],
+                    serving: input.serving,
                     record: LiveStreamRecord(
                         stream: name,
                         window: window,

@@ -110,6 +110,18 @@ final class WindowRun {
         var retiredAccounting: [ShareExecutor.Accounting] = []
     }
 
+    /// What one stream brings into the window.
+    struct Input {
+        /// The window's frames: the labelled sample and the inference frames.
+        var data: StreamWindow
+        /// The model serving when the window begins.
+        var serving: TorchModel
+        /// What the previous window's last frame left to the first one (``InferenceJob/correctness(carryingIn:)``).
+        var carried: Int?
+        /// The configurations not pruned yet.
+        var active: Set<Int>
+    }
+
     struct Result {
         var record: LiveWindowRecord
         var serving: [TorchModel]
@@ -123,14 +135,10 @@ final class WindowRun {
 
     let context: WindowContext
     let window: Int
-    let data: [StreamWindow]
-    let initialServing: [TorchModel]
-    let carriedIn: [Int?]
+    let inputs: [Input]
     let history: [RealisedOutcome]
     let scheduler: any Scheduler
     let predictor: any AccuracyPredictor
-    /// Per stream, the configurations not pruned yet.
-    let active: [Set<Int>]
     let seed: UInt64
 
     // Window state.
@@ -153,26 +161,20 @@ final class WindowRun {
     init(
         context: WindowContext,
         window: Int,
-        data: [StreamWindow],
-        serving: [TorchModel],
-        carried: [Int?],
+        inputs: [Input],
         history: [RealisedOutcome],
         scheduler: any Scheduler,
-        predictor: any AccuracyPredictor,
-        active: [Set<Int>]
+        predictor: any AccuracyPredictor
     ) throws {
-        guard serving.count == data.count, carried.count == data.count, active.count == data.count,
-            context.names.count == data.count
-        else { throw RuntimeError.invalidSettings("one serving model, name and configuration set per stream") }
+        guard context.names.count == inputs.count else {
+            throw RuntimeError.invalidSettings("one name per stream: \(context.names.count) for \(inputs.count)")
+        }
         self.context = context
         self.window = window
-        self.data = data
-        self.initialServing = serving
-        self.carriedIn = carried
+        self.inputs = inputs
         self.history = history
         self.scheduler = scheduler
         self.predictor = predictor
-        self.active = active
         self.seed = context.settings.seed &+ UInt64(window) &* 1_000_003
         self.capacity = try Capacity(devices: context.settings.devices, quantum: context.settings.quantum)
         self.timing = try WindowTiming(length: Int(context.settings.windowSeconds.rounded()), labellingDelay: 0)
@@ -254,7 +256,7 @@ final class WindowRun {
                 profilingCost: profilingCost + backgroundProfilingCost,
                 exhaustiveCost: exhaustiveCost + backgroundExhaustiveCost,
                 decisionMilliseconds: decision.inMilliseconds,
-                profiledConfigurations: scheduler.usesProfiles ? active.map(\.count).reduce(0, +) : 0,
+                profiledConfigurations: scheduler.usesProfiles ? inputs.map(\.active.count).reduce(0, +) : 0,
                 totalConfigurations: settings.configurations.count * streams.count
             ),
             serving: streams.map(\.serving),

@@ -203,6 +203,14 @@ public struct ExperimentSummary: Sendable {
         return margins.min()
     }
 
+    /// In `cell`, how many of the `uniform:` baselines `scheduler` is at or above, and how many there are.
+    public func uniformBaselinesMatched(by scheduler: String, in cell: Cell) -> (matched: Int, of: Int) {
+        let uniform = accuracy.keys.filter { $0.hasPrefix("uniform:") }
+        guard let value = accuracy[scheduler]?[cell] else { return (0, uniform.count) }
+        let matched = uniform.filter { (accuracy[$0]?[cell] ?? 0) <= value + 1e-12 }.count
+        return (matched, uniform.count)
+    }
+
     /// Mean of a scheduler's cell accuracies.
     public func average(_ scheduler: String) -> Double {
         let values = cells.compactMap { accuracy[scheduler]?[$0] }

@@ -81,6 +81,21 @@ enum CLI {
         #expect(plot.contains("polyline"))
     }
 
+    @Test func everyFixedBaselineIsCountedPerCellNotOnlyTheBestInHindsight() throws {
+        // Two streams on one GPU, planning with predictions: `ekya` is above the best of the 54 fixed splits
+        // (85.5 vs 85.4), and so at or above every one of them; never retraining (73.7) is not
+        let result = try CLI.run([
+            "simulate", "--stream-counts", "2", "--gpus", "1", "--profiles", "predicted",
+            "--schedulers", "ekya,inference-only,uniform-grid",
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.contains("ekya: at or above 54 of 54 fixed baselines, per cell"))
+        let line = try #require(lines.first { $0.hasPrefix("inference-only: at or above ") })
+        let matched = try #require(Int(line.split(separator: " ")[4]))
+        #expect((1..<54).contains(matched), "\(line)")
+    }
+
     @Test(arguments: [
         (["--stream-names", "zurich,paris"], "stream(s) paris not in"),
         (["--schedulers", "thief,fastest"], "unknown scheduler 'fastest'"),
