@@ -21,7 +21,7 @@ extension PredictorKind {
     /// The predictor called `name`, or an error naming the known ones.
     static func chosen(_ name: String) throws -> PredictorKind {
         guard let kind = PredictorKind(rawValue: name) else {
-            throw AppError.invalidOption("unknown predictor '\(name)'; known: \(names)")
+            throw AppError.invalidOption("unknown predictor '\(name)'; known: \(choices)")
         }
         return kind
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EkyaCore
 import EkyaML
 import EkyaRuntime
+import EkyaSimulation
 import Foundation
 
 extension TorchDevice.Request: ExpressibleByArgument, CustomStringConvertible {
@@ -24,6 +25,9 @@ extension OptimizerKind: ExpressibleByArgument {}
 extension TeacherKind: ExpressibleByArgument {}
 extension TrainingPlan.Subset: ExpressibleByArgument {}
 extension PredictorKind: ExpressibleByArgument {}
+extension ProfileSource: ExpressibleByArgument {}
+extension SimulationModel: ExpressibleByArgument {}
+extension Capacity.Packing: ExpressibleByArgument {}
 
 /// `--device`: where the models of a command compute.
 struct DeviceOption: ParsableArguments {

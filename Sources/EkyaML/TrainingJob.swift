@@ -28,11 +28,6 @@ public struct TrainingPlan: Sendable, Hashable {
         /// fraction f see 1/f times as many distinct images before any repeats (micro-profiling that
         /// samples the first full epoch's learning curve at the cost of short epochs).
         case rotating
-
-        /// The choices as an error message lists them: `'fixed' or 'rotating'`.
-        public static var choices: String {
-            allCases.map { "'\($0.rawValue)'" }.joined(separator: " or ")
-        }
     }
 
     public init(

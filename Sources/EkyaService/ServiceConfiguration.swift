@@ -491,7 +491,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
         features.learningRate = try fields.number("learning_rate", in: 1e-6...10) ?? features.learningRate
         if let optimizer = try fields.string("optimizer") {
             guard let kind = OptimizerKind(rawValue: optimizer) else {
-                throw fields.fail("field 'optimizer' must be 'sgd' or 'adam', not '\(optimizer)'")
+                throw fields.fail("field 'optimizer' must be \(OptimizerKind.choices), not '\(optimizer)'")
             }
             features.optimizer = kind
         }
@@ -516,7 +516,7 @@ public struct RuntimeFeatures: Sendable, Equatable {
         }
         if let predictor = try fields.string("predictor") {
             guard let kind = PredictorKind(rawValue: predictor) else {
-                throw fields.fail("field 'predictor' must be one of \(PredictorKind.names), not '\(predictor)'")
+                throw fields.fail("field 'predictor' must be \(PredictorKind.choices), not '\(predictor)'")
             }
             features.predictor = kind
         }

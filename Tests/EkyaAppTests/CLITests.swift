@@ -103,7 +103,7 @@ enum CLI {
         (["--gpus", "0"], "'0' is not a positive integer"),
         (["--delta", "0.3"], "quantum Δ = 0.3"),
         (["--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
-        (["--profiles", "psychic"], "--profiles must be 'oracle', 'predicted' or 'predicted-accuracy'"),
+        (["--profiles", "psychic"], "provide one of 'oracle', 'predicted' or 'predicted-accuracy'"),
         (["--trace", "/nonexistent/trace.csv"], "cannot read '/nonexistent/trace.csv': no such file"),
         (["--stream-counts", "9"], "stream count 9 must be between 1 and the 6 stream names given"),
     ])

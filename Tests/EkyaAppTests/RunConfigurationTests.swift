@@ -111,7 +111,10 @@ import Testing
             "{\"streams\": [\"stable\"], \"full_rate_headroom\": 0.5}",
             "field 'full_rate_headroom' must be a number in 1...4"
         ),
-        ("{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}", "unknown predictor 'crystal-ball'"),
+        (
+            "{\"streams\": [\"stable\"], \"predictor\": \"crystal-ball\"}",
+            "field 'predictor' must be 'ekya-optimus', 'optimus-all' or 'optimus-work'"
+        ),
         ("{\"streams\": [\"volcano\"]}", "field 'streams': unknown scenario 'volcano'"),
         ("{\"streams\": [\"stable\"], \"schedulers\": [\"magic\"]}", "field 'schedulers': unknown scheduler 'magic'"),
         ("{\"streams\": [\"stable\"], \"clock\": \"sundial\"}", "field 'clock' must be 'wall' or 'virtual'"),

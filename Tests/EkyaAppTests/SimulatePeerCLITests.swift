@@ -62,9 +62,9 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--model", "nope"], "--model must be 'ours' or 'ekya-code'"),
+        (["--model", "nope"], "provide one of 'ours' and 'ekya-code'"),
         (["--model", "ekya-code", "--delay", "2.5"], "whole-second --delay"),
-        (["--profiles", "pred"], "--profiles must be 'oracle', 'predicted' or 'predicted-accuracy'"),
+        (["--profiles", "pred"], "provide one of 'oracle', 'predicted' or 'predicted-accuracy'"),
         (["--compare-peer", "/nonexistent-peer-dir"], "summary.csv does not exist"),
         (["--compare-peer", "", "--peer-scheduler", "fair_sco"], "no rows for scheduler 'fair_sco'"),
     ])

@@ -23,4 +23,14 @@ import Testing
         #expect(TextFormat.xmlEscaped(#"a < b & "c" > d"#) == "a &lt; b &amp; &quot;c&quot; &gt; d")
         #expect(TextFormat.xmlEscaped("day-night") == "day-night")
     }
+
+    enum One: String, CaseIterable { case only }
+    enum Three: String, CaseIterable { case a, b, c = "c-d" }
+
+    @Test func choicesListTheRawValuesAsAnErrorMessageDoes() {
+        #expect(One.choices == "'only'")
+        #expect(ReallocationPolicy.choices.hasPrefix("'paper', "))
+        #expect(Three.choices == "'a', 'b' or 'c-d'")
+        #expect(Capacity.Packing.choices == "'devices' or 'pooled'")
+    }
 }

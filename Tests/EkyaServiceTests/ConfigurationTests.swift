@@ -85,7 +85,10 @@ import Testing
             #"{"token": "t", "data_dir": "/d", "profiling_subset": "random"}"#,
             "c.json: field 'profiling_subset' must be 'fixed' or 'rotating'"
         ),
-        (#"{"token": "t", "data_dir": "/d", "predictor": "oracle"}"#, "c.json: field 'predictor' must be one of"),
+        (
+            #"{"token": "t", "data_dir": "/d", "predictor": "oracle"}"#,
+            "c.json: field 'predictor' must be 'ekya-optimus', 'optimus-all' or 'optimus-work', not 'oracle'"
+        ),
         (#"{"token": "t", "data_dir": "/d", "store": "mysql://x/y"}"#, "c.json: field 'store'"),
         (#"{"token": "t", "data_dir": "/d", "node_id": "edge-1"}"#, "c.json: a node id needs a PostgreSQL store"),
         (

@@ -254,20 +254,16 @@ struct RunConfiguration: Decodable, Equatable {
             }
         }
         if let clock, ClockMode(rawValue: clock) == nil {
-            throw AppError.invalidOption("\(file): field 'clock' must be 'wall' or 'virtual'")
+            throw AppError.invalidOption("\(file): field 'clock' must be \(ClockMode.choices)")
         }
         if let policy, ReallocationPolicy(rawValue: policy) == nil {
             throw AppError.invalidOption("\(file): field 'policy': unknown re-allocation policy '\(policy)'")
         }
-        if let optimizer, optimizer != "sgd", optimizer != "adam" {
-            throw AppError.invalidOption("\(file): field 'optimizer' must be 'sgd' or 'adam'")
+        if let optimizer, OptimizerKind(rawValue: optimizer) == nil {
+            throw AppError.invalidOption("\(file): field 'optimizer' must be \(OptimizerKind.choices)")
         }
-        if let predictor {
-            do {
-                _ = try PredictorKind.chosen(predictor)
-            } catch {
-                throw AppError.invalidOption("\(file): field 'predictor': \(error)")
-            }
+        if let predictor, PredictorKind(rawValue: predictor) == nil {
+            throw AppError.invalidOption("\(file): field 'predictor' must be \(PredictorKind.choices)")
         }
         if let grid, RetrainingConfiguration.grid(named: grid) == nil {
             throw AppError.invalidOption("\(file): field 'grid' must be 'small' or 'paper'")
@@ -276,7 +272,7 @@ struct RunConfiguration: Decodable, Equatable {
             throw AppError.invalidOption("\(file): field 'profiling_subset' must be \(TrainingPlan.Subset.choices)")
         }
         if let teacher, TeacherKind(rawValue: teacher) == nil {
-            throw AppError.invalidOption("\(file): field 'teacher' must be 'ground-truth' or 'model'")
+            throw AppError.invalidOption("\(file): field 'teacher' must be \(TeacherKind.choices)")
         }
         for (key, path) in [("plot", plot), ("trace_out", traceOut)] {
             guard let path else { continue }

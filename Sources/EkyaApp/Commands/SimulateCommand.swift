@@ -71,10 +71,10 @@ struct SimulateCommand: ParsableCommand {
                 + "predicted-accuracy (predicted accuracy, actual cost)."
         )
     )
-    var profiles: String = "oracle"
+    var profiles: ProfileSource = .oracle
 
     @Option(help: "Window semantics: ours, or ekya-code (the authors' simulator, quirks included).")
-    var model: String = "ours"
+    var model: SimulationModel = .ours
 
     @Option(
         help: "Directory of the peer harness's output (summary.csv, run_meta.json): print ours minus theirs per cell."
@@ -96,7 +96,7 @@ struct SimulateCommand: ParsableCommand {
     var policy: String = "paper"
 
     @Option(help: "Device model: devices (jobs placed per device) or pooled (one pool of G).")
-    var placement: String = "devices"
+    var placement: Capacity.Packing = .devices
 
     @Option(help: "Inference subsampling profile CSV (default: the embedded Ekya profile).")
     var subsampling: String?
@@ -130,24 +130,15 @@ struct SimulateCommand: ParsableCommand {
     func validate() throws {
         guard window > 0 else { throw ValidationError("--window must be a positive number of seconds") }
         guard delay >= 0, delay < Double(window) else { throw ValidationError("--delay must be in [0, --window)") }
-        guard ProfileSource(rawValue: profiles) != nil else {
-            throw ValidationError("--profiles must be 'oracle', 'predicted' or 'predicted-accuracy', not '\(profiles)'")
-        }
-        guard let chosenModel = SimulationModel(rawValue: model) else {
-            throw ValidationError("--model must be 'ours' or 'ekya-code', not '\(model)'")
-        }
-        if chosenModel == .ekyaCode, delay.rounded() != delay {
+        if model == .ekyaCode, delay.rounded() != delay {
             throw ValidationError(
                 "--model ekya-code needs a whole-second --delay (their timetable runs on integer seconds)"
             )
         }
-        guard Capacity.Packing(rawValue: placement) != nil else {
-            throw ValidationError("--placement must be 'devices' or 'pooled', not '\(placement)'")
-        }
         guard (0...1).contains(minAccuracy) else { throw ValidationError("--min-accuracy must be in 0...1") }
     }
 
-    var simulationModel: SimulationModel { SimulationModel(rawValue: model) ?? .ours }
+    var simulationModel: SimulationModel { model }
 
     func settings() throws -> SimulationSettings {
         let quantum = delta ?? (simulationModel == .ekyaCode ? 0.25 / 3 : 0.1)
@@ -155,10 +146,10 @@ struct SimulateCommand: ParsableCommand {
         return SimulationSettings(
             timing: try WindowTiming(length: window, labellingDelay: delay),
             quantum: quantum,
-            packing: Capacity.Packing(rawValue: placement) ?? .devices,
+            packing: placement,
             scaling: try loadScaling(),
             policy: try ReallocationPolicy(name: policy),
-            profiles: ProfileSource(rawValue: profiles) ?? .oracle,
+            profiles: profiles,
             minimumAccuracy: minAccuracy,
             model: simulationModel
         )

@@ -41,3 +41,12 @@ public enum TextFormat {
         return escaped
     }
 }
+
+extension CaseIterable where Self: RawRepresentable, Self.RawValue == String {
+    /// The cases as an error message lists them: `'a' or 'b'`, `'a', 'b' or 'c'`.
+    public static var choices: String {
+        let names = allCases.map { "'\($0.rawValue)'" }
+        guard let last = names.last, names.count > 1 else { return names.first ?? "" }
+        return names.dropLast().joined(separator: ", ") + " or " + last
+    }
+}

@@ -151,7 +151,4 @@ public enum PredictorKind: String, Sendable, CaseIterable {
         case .optimusWork: OptimusWorkPredictor()
         }
     }
-
-    /// The names, for help texts and errors.
-    public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
 }
