@@ -44,16 +44,6 @@ public struct Dashboard: Sendable {
 /// What the dashboard polls (`GET /api/dashboard`): per stream, accuracy over time with swap markers,
 /// predicted vs realised accuracy per window, current shares and retraining progress.
 struct DashboardData: Codable, Sendable {
-    struct WindowPoint: Codable, Sendable {
-        var window: Int
-        var status: String
-        var realised: Double?
-        var predicted: Double?
-        var retrainingPredicted: Double?
-        var retrainingRealised: Double?
-        var configuration: String?
-    }
-
     struct Stream: Codable, Sendable {
         var id: String
         var scenario: String
@@ -66,7 +56,9 @@ struct DashboardData: Codable, Sendable {
         /// (time in window-seconds since window 1 began, accuracy over that second), downsampled.
         var series: [[Double]]
         var swaps: [Double]
-        var windows: [WindowPoint]
+        /// The stream's recent windows as `/api/windows?stream=` gives them, without the per-second timeline
+        /// (`series` holds it, downsampled).
+        var windows: [StreamWindowDTO]
     }
 
     var window: Int?
@@ -86,7 +78,7 @@ struct DashboardData: Codable, Sendable {
             let rows = try api.store.windows(stream: stream.id, limit: history).reversed()
             var series: [[Double]] = []
             var swaps: [Double] = []
-            var windows: [WindowPoint] = []
+            var windows: [StreamWindowDTO] = []
             for row in rows {
                 let offset = Double(row.window.number - 1) * seconds
                 if let result = row.result {
@@ -102,17 +94,9 @@ struct DashboardData: Codable, Sendable {
                     }
                     if let swap = result.swapTime { swaps.append(offset + swap) }
                 }
-                windows.append(
-                    WindowPoint(
-                        window: row.window.number,
-                        status: row.window.status.rawValue,
-                        realised: row.result?.measuredAccuracy,
-                        predicted: row.result?.simulatedAccuracy,
-                        retrainingPredicted: row.result?.predictedEndAccuracy,
-                        retrainingRealised: row.result?.realisedEndAccuracy,
-                        configuration: row.result?.configuration
-                    )
-                )
+                var point = API.streamWindow(row, stream: stream.id)
+                point.timeline = nil
+                windows.append(point)
             }
             return Stream(
                 id: stream.id,

@@ -414,6 +414,12 @@ import Testing
                 let streams = try #require(object["streams"] as? [[String: Any]])
                 #expect((streams.first?["series"] as? [Any])?.count == 3)  // 3 s of data: 1-second buckets
                 #expect(streams.first?["swaps"] as? [Double] == [30])
+                // Each window as /api/windows?stream= gives it, the per-second timeline left to `series`
+                let windows = try #require(streams.first?["windows"] as? [[String: Any]])
+                #expect(windows.first?["accuracy_realised"] as? Double == 0.6)
+                #expect(windows.first?["accuracy_predicted"] as? Double == 0.62)
+                #expect(windows.first?["stream"] as? String == "cam")
+                #expect(windows.first?["timeline"] == nil)
             }
         }
     }

@@ -43,8 +43,8 @@ function chart(stream, windowSeconds) {
   }
   for (const w of stream.windows) {
     const mid = (w.window - 0.5) * windowSeconds;
-    if (w.predicted !== null && w.predicted !== undefined) el("circle", { class: "predicted", cx: x(mid), cy: y(w.predicted), r: 4 }, svg);
-    if (w.realised !== null && w.realised !== undefined) el("circle", { class: "realised", cx: x(mid), cy: y(w.realised), r: 3 }, svg);
+    if (w.accuracy_predicted !== null && w.accuracy_predicted !== undefined) el("circle", { class: "predicted", cx: x(mid), cy: y(w.accuracy_predicted), r: 4 }, svg);
+    if (w.accuracy_realised !== null && w.accuracy_realised !== undefined) el("circle", { class: "realised", cx: x(mid), cy: y(w.accuracy_realised), r: 3 }, svg);
   }
   return svg;
 }
@@ -88,12 +88,12 @@ function card(stream, windowSeconds) {
   bars.appendChild(bar("progress", stream.configuration ? "job " + stream.configuration : "job –", progress,
     progress === null || progress === undefined ? "–" : Math.round(progress * 100) + "%"));
   section.appendChild(bars);
-  const last = stream.windows.filter((w) => w.realised !== null && w.realised !== undefined).pop();
+  const last = stream.windows.filter((w) => w.accuracy_realised !== null && w.accuracy_realised !== undefined).pop();
   const pvr = document.createElement("div");
   pvr.className = "pvr";
   pvr.textContent = last
-    ? `window ${last.window}: realised ${pct(last.realised)} vs predicted ${pct(last.predicted)}` +
-      (last.configuration ? ` · retrained ${last.configuration}: ${pct(last.retraining_realised)} (predicted ${pct(last.retraining_predicted)})` : "")
+    ? `window ${last.window}: realised ${pct(last.accuracy_realised)} vs predicted ${pct(last.accuracy_predicted)}` +
+      (last.configuration ? ` · retrained ${last.configuration}: ${pct(last.realised_end_accuracy)} (predicted ${pct(last.predicted_end_accuracy)})` : "")
     : "no completed window yet";
   section.appendChild(pvr);
   return section;
