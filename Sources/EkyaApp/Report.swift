@@ -46,12 +46,11 @@ enum Report {
             }
             lines.append("worst cell vs best-uniform (points): " + margins.joined(separator: ", "))
             // Against every fixed baseline, not only the best in hindsight: how many each scheduler matches per cell.
-            let total = summary.accuracy.keys.filter { $0.hasPrefix("uniform:") }.count
             for scheduler in summary.schedulers where scheduler != reference && !scheduler.hasPrefix("uniform:") {
-                let counts = summary.cells.map { summary.uniformBaselinesMatched(by: scheduler, in: $0).matched }
+                let counts = summary.cells.map { summary.uniformBaselinesMatched(by: scheduler, in: $0) }
                 lines.append(
-                    "\(scheduler): at or above \(counts.map(String.init).joined(separator: " ")) of \(total) fixed "
-                        + "baselines, per cell"
+                    "\(scheduler): at or above \(counts.map { String($0.matched) }.joined(separator: " ")) of "
+                        + "\(counts.first?.of ?? 0) fixed baselines, per cell"
                 )
             }
         }

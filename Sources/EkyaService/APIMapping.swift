@@ -82,6 +82,24 @@ extension API {
         )
     }
 
+    /// A stream's model versions, the serving one marked.
+    static func models(_ api: APIContext, stream id: String) throws -> ModelsDTO {
+        guard let stream = try api.store.stream(id) else { throw APIError.notFound("no stream '\(id)'") }
+        let versions = try api.store.modelVersions(stream: id).map {
+            ModelsDTO.Version(
+                version: $0.version,
+                status: $0.status.rawValue,
+                createdAt: $0.createdAt,
+                window: $0.window,
+                configuration: $0.configuration,
+                validationAccuracy: $0.validationAccuracy,
+                path: $0.path,
+                serving: $0.version == stream.servingVersion
+            )
+        }
+        return ModelsDTO(stream: id, servingVersion: stream.servingVersion, versions: versions)
+    }
+
     static func plan(_ api: APIContext) throws -> PlanDTO {
         let state = api.state.snapshot
         if let live = state.live, state.window == live.window {

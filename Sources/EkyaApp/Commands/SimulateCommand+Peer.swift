@@ -109,8 +109,8 @@ extension SimulateCommand {
         )
         print(
             json
-                ? Report.peerJSON(comparison, model: simulationModel)
-                : Report.peerTable(comparison, model: simulationModel)
+                ? Report.peerJSON(comparison, model: model)
+                : Report.peerTable(comparison, model: model)
         )
     }
 }

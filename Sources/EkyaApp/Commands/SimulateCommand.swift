@@ -138,10 +138,8 @@ struct SimulateCommand: ParsableCommand {
         guard (0...1).contains(minAccuracy) else { throw ValidationError("--min-accuracy must be in 0...1") }
     }
 
-    var simulationModel: SimulationModel { model }
-
     func settings() throws -> SimulationSettings {
-        let quantum = delta ?? (simulationModel == .ekyaCode ? 0.25 / 3 : 0.1)
+        let quantum = delta ?? (model == .ekyaCode ? 0.25 / 3 : 0.1)
         _ = try Capacity(devices: 1, quantum: quantum)
         return SimulationSettings(
             timing: try WindowTiming(length: window, labellingDelay: delay),
@@ -151,7 +149,7 @@ struct SimulateCommand: ParsableCommand {
             policy: try ReallocationPolicy(name: policy),
             profiles: profiles,
             minimumAccuracy: minAccuracy,
-            model: simulationModel
+            model: model
         )
     }
 

@@ -10,7 +10,7 @@ struct ModelsController {
         let api = self.api
         router.get("/api/models/:stream") { _, context in
             let id = try context.parameters.require("stream")
-            return try await Blocking.run { try API.modelsResponse(api, stream: id) }
+            return try await Blocking.run { try JSON.response(try API.models(api, stream: id)) }
         }
         router.post("/api/models/:stream/rollback") { request, context in
             try await API.rollback(api, request: request, context: context)
@@ -19,23 +19,6 @@ struct ModelsController {
 }
 
 extension API {
-    static func modelsResponse(_ api: APIContext, stream id: String) throws -> Response {
-        guard let stream = try api.store.stream(id) else { throw APIError.notFound("no stream '\(id)'") }
-        let versions = try api.store.modelVersions(stream: id).map {
-            ModelsDTO.Version(
-                version: $0.version,
-                status: $0.status.rawValue,
-                createdAt: $0.createdAt,
-                window: $0.window,
-                configuration: $0.configuration,
-                validationAccuracy: $0.validationAccuracy,
-                path: $0.path,
-                serving: $0.version == stream.servingVersion
-            )
-        }
-        return try JSON.response(ModelsDTO(stream: id, servingVersion: stream.servingVersion, versions: versions))
-    }
-
     static func rollback(_ api: APIContext, request: Request, context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("stream")
         var version: Int?
