@@ -104,6 +104,7 @@ enum CLI {
         (["--delta", "0.3"], "quantum Δ = 0.3"),
         (["--policy", "greedy"], "unknown re-allocation policy 'greedy'"),
         (["--profiles", "psychic"], "provide one of 'oracle', 'predicted' or 'predicted-accuracy'"),
+        (["--placement", "scattered"], "provide one of 'devices' and 'pooled'"),
         (["--trace", "/nonexistent/trace.csv"], "cannot read '/nonexistent/trace.csv': no such file"),
         (["--stream-counts", "9"], "stream count 9 must be between 1 and the 6 stream names given"),
     ])
