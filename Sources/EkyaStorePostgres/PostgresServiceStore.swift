@@ -469,10 +469,12 @@ extension PostgresServiceStore {
         }
     }
 
-    /// Ends another session on the server, as a restart or failover would (tests of reconnection).
+    /// Ends another session on the server, as a restart or failover would (tests of reconnection), and waits
+    /// up to 5 s until its server process has exited, so that its client sees a closed connection, not one
+    /// that is being closed while it sends the next query.
     public func terminate(serverProcessID pid: Int32) throws {
         try session.transaction(.readCommitted) { sql in
-            try sql.raw("SELECT pg_terminate_backend(\(bind: pid))").run().wait()
+            try sql.raw("SELECT pg_terminate_backend(\(bind: pid), 5000)").run().wait()
         }
     }
 }
